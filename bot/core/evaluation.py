@@ -1,0 +1,92 @@
+"""Measure the matcher on labelled shopper questions (format: shared/eval/README.md).
+
+One line a question: ``{"q": ..., "brand": id | null, "tip": id | null, "kind": ...}``.
+``brand: null`` must get no answer; ``tip: null`` accepts any tip of the brand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .matcher import Match, Matcher
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    q: str
+    brand: str | None
+    tip: str | None
+    kind: str
+
+
+@dataclass(slots=True)
+class Figures:
+    tip_total: int = 0
+    tip_right: int = 0
+    brand_total: int = 0
+    brand_right: int = 0
+    ood_total: int = 0
+    ood_rejected: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    kind_right: Counter[str] = field(default_factory=Counter)
+    misses: list[tuple[Labelled, Match]] = field(default_factory=list)
+
+    @property
+    def tip_accuracy(self) -> float:
+        return self.tip_right / self.tip_total if self.tip_total else 1.0
+
+    @property
+    def brand_accuracy(self) -> float:
+        return self.brand_right / self.brand_total if self.brand_total else 1.0
+
+    @property
+    def ood_rejection(self) -> float:
+        return self.ood_rejected / self.ood_total if self.ood_total else 1.0
+
+    def summary(self) -> str:
+        return (
+            f"top-1 tip accuracy {self.tip_accuracy:.1%} ({self.tip_right}/{self.tip_total}), "
+            f"brand accuracy {self.brand_accuracy:.1%} ({self.brand_right}/{self.brand_total}), "
+            f"no-answer questions rejected {self.ood_rejection:.1%} ({self.ood_rejected}/{self.ood_total})"
+        )
+
+
+def read_questions(path: Path) -> list[Labelled]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(Labelled(row["q"], row.get("brand"), row.get("tip"), row.get("kind", "")))
+    return out
+
+
+def evaluate(matcher: Matcher, questions: list[Labelled]) -> Figures:
+    figures = Figures()
+    for item in questions:
+        result = matcher.match(item.q)
+        right = _score(figures, item, result)
+        figures.by_kind[item.kind] += 1
+        figures.kind_right[item.kind] += right
+        if not right:
+            figures.misses.append((item, result))
+    return figures
+
+
+def _score(figures: Figures, item: Labelled, result: Match) -> bool:
+    answer = result.answer
+    if item.brand is None:
+        figures.ood_total += 1
+        figures.ood_rejected += answer is None
+        return answer is None
+    figures.brand_total += 1
+    brand_right = answer is not None and answer.brand == item.brand
+    figures.brand_right += brand_right
+    if item.tip is None:
+        return brand_right
+    figures.tip_total += 1
+    tip_right = brand_right and answer is not None and answer.tip == item.tip
+    figures.tip_right += tip_right
+    return tip_right

@@ -1,0 +1,107 @@
+"""Text normalisation for matching shoppers' words against tip files.
+
+Shoppers type Simplified or Traditional Chinese, full-width or half-width, with pinyin-input
+homophone typos (毛台 for 茅台) and English misspellings. Everything is folded to one form
+before matching: NFKC (full-width → half-width), lower case, Traditional → Simplified with
+OpenCC's Taiwan-phrase table (韌體 → 固件), and every Han character also gets its toneless,
+"fuzzy" pinyin so that homophones compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+from pypinyin.pinyin_dict import pinyin_dict
+
+_T2S = opencc.OpenCC("tw2sp")
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{_HAN}]+|[a-z0-9]+(?:[-.'’&+][a-z0-9]+)*")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
+_LATIN_JOINERS = re.compile(r"[-.'’&+]")
+_POSSESSIVE = re.compile(r"['’]s$")
+# Letters shoppers confuse when they type a brand they have only seen printed: SK-II / SK-ll / SK-11.
+_HOMOGLYPHS = str.maketrans({"l": "i", "1": "i", "|": "i"})
+
+
+def normalize(text: str) -> str:
+    """One canonical form: half-width, lower case, Simplified Chinese."""
+    return _T2S.convert(unicodedata.normalize("NFKC", text).lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A maximal stretch of Han characters, or one Latin/digit token, in normalised text."""
+
+    text: str
+    han: bool
+
+
+def runs(normalized: str) -> list[Run]:
+    """Split normalised text into Han runs and Latin tokens; punctuation and emoji separate them."""
+    return [Run(m.group(), _HAN_CHAR.match(m.group()) is not None) for m in _RUN.finditer(normalized)]
+
+
+def latin_key(token: str) -> str:
+    """How a Latin brand name is compared: joiners dropped, look-alike letters folded (sk-ll → skii)."""
+    return _LATIN_JOINERS.sub("", _POSSESSIVE.sub("", token)).translate(_HOMOGLYPHS)
+
+
+def latin_word(token: str) -> str:
+    """A Latin token as a matching feature: joiners dropped, light English stemming."""
+    return stem(_LATIN_JOINERS.sub("", _POSSESSIVE.sub("", token)))
+
+
+def stem(word: str) -> str:
+    """Strip the English inflections that change nothing for matching (labels → label)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            if suffix == "es" and not word.endswith(("ches", "shes", "xes", "sses", "zes")):
+                continue
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def _toneless(reading: str) -> str:
+    bare = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+    return bare.replace("ü", "v")
+
+
+def _fuzzy(syllable: str) -> str:
+    """Merge the initials and finals that pinyin typists (and southern speakers) mix up."""
+    for retroflex, flat in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if syllable.startswith(retroflex):
+            syllable = flat + syllable[2:]
+            break
+    if syllable.endswith(("ing", "eng")):
+        syllable = syllable[:-1]
+    return syllable
+
+
+def _build_pinyin_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for codepoint, readings in pinyin_dict.items():
+        first = readings.split(",")[0]
+        table[chr(codepoint)] = _fuzzy(_toneless(first))
+    return table
+
+
+_PINYIN = _build_pinyin_table()
+
+
+def pinyin(char: str) -> str:
+    """The fuzzy toneless pinyin of one Han character (the character itself if unknown)."""
+    return _PINYIN.get(char, char)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_key(han: str) -> str:
+    """Fuzzy pinyin of a Han string, syllables joined by spaces: 毛台 and 茅台 both give 'mao tai'."""
+    return " ".join(_PINYIN.get(c, c) for c in han)
