@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
-from telegram.ext import Application, BaseHandler
+from telegram.ext import BaseHandler
 
-from bot.loopback import LoopbackBotAPI, running
+from bot.loopback import AnyApplication, LoopbackBotAPI, running
 
 # httpx logs every request URL at INFO, and the URL holds the bot token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-PostInit = Callable[[AnyApplication], Awaitable[None]]
+PostInit = Callable[[AnyApplication], Coroutine[Any, Any, None]]
 MakeApp = Callable[..., AbstractAsyncContextManager[AnyApplication]]
 
 
@@ -35,7 +34,9 @@ def make_app(loopback: LoopbackBotAPI) -> MakeApp:
     """
 
     @asynccontextmanager
-    async def make(*handlers: BaseHandler[Any, Any, Any], post_init: PostInit | None = None) -> AsyncIterator[AnyApplication]:
+    async def make(
+        *handlers: BaseHandler[Any, Any, Any], post_init: PostInit | None = None
+    ) -> AsyncIterator[AnyApplication]:
         builder = loopback.app_builder()
         if post_init is not None:
             builder = builder.post_init(post_init)

@@ -16,6 +16,8 @@ from typing import Callable, Iterable, NamedTuple
 
 import yaml
 
+from .perf import paused_gc
+
 try:  # libyaml's C parser is ~10x faster; fall back to pure Python where it is missing.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -135,11 +137,12 @@ def load_guides(directory: Path) -> LoadResult:
     """Load every ``*.yaml`` in ``directory``; a bad file is reported and the others still load."""
     brands: list[Brand] = []
     errors: list[GuideError] = []
-    for path in guide_files(directory):
-        try:
-            brands.append(load_guide(path))
-        except GuideInvalid as exc:
-            errors.extend(exc.errors)
+    with paused_gc():
+        for path in guide_files(directory):
+            try:
+                brands.append(load_guide(path))
+            except GuideInvalid as exc:
+                errors.extend(exc.errors)
     return LoadResult(tuple(brands), tuple(errors))
 
 

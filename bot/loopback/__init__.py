@@ -5,7 +5,7 @@ shell`` exercise the bot end to end without the network. See :mod:`.server` and
 :mod:`.world`.
 """
 
-from .server import DEFAULT_TOKEN, BotApi, LoopbackBotAPI, Params, running
+from .server import DEFAULT_TOKEN, AnyApplication, BotApi, LoopbackBotAPI, Params, running
 from .world import (
     ApiError,
     CallbackAnswer,
@@ -21,6 +21,7 @@ from .world import (
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "AnyApplication",
     "ApiError",
     "BotApi",
     "CallbackAnswer",

@@ -53,10 +53,18 @@ from .world import (
 
 _LOG = logging.getLogger(__name__)
 
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+AnyApplicationBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+
 DEFAULT_TOKEN = "123456789:LOOPBACK-test-token"
 
 _FREE_TEXT = frozenset({"text", "caption", "description", "short_description", "name", "title", "url"})
 """Fields never JSON-decoded: a user's text "[1, 2]" must stay a string."""
+
+_NO_GIFTS = dict.fromkeys(
+    ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"), False
+)
+"""``getChat`` must return ``accepted_gift_types``: python-telegram-bot 22 requires it."""
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _TOKEN_IN_PATH = re.compile(r"/(file/)?bot[^/]*")
@@ -96,7 +104,7 @@ class Params:
         return value
 
     def integer(self, name: str, default: int | None = None) -> int:
-        value = self._values.get(name, default)
+        value: Any = self._values.get(name, default)
         try:
             return int(value)
         except (TypeError, ValueError):
@@ -147,7 +155,10 @@ def _checked_markup(markup: Any) -> JSON | None:
 
 
 def _render(raw: Any, params: Params) -> tuple[str, list[JSON]]:
-    """Text as users see it, plus entities: rendered from HTML, or the bot's own ``entities``."""
+    """Text as users see it, plus entities: rendered from HTML, or the bot's own ``entities``.
+
+    Markdown parse modes are passed through unchecked; the project sends HTML.
+    """
     text = "" if raw is None else str(raw)
     if str(params.get("parse_mode") or "").upper() == "HTML":
         return parse_html(text)
@@ -196,7 +207,9 @@ class BotApi:
 
     async def get_updates(self, params: Params) -> list[JSON]:
         if self.world.webhook_url:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook first"
+            )
         offset = params.integer("offset") if params.get("offset") is not None else None
         limit = min(max(params.integer("limit", 100), 1), 100)
         timeout = float(params.integer("timeout", 0))
@@ -213,7 +226,11 @@ class BotApi:
         return True
 
     async def get_webhook_info(self, params: Params) -> JSON:
-        return {"url": self.world.webhook_url, "has_custom_certificate": False, "pending_update_count": self.world.pending_update_count}
+        return {
+            "url": self.world.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": self.world.pending_update_count,
+        }
 
     async def set_my_commands(self, params: Params) -> bool:
         commands = params.require("commands")
@@ -244,14 +261,10 @@ class BotApi:
         return self._send(chat, "sendMessage", params, {"text": text, "entities": entities}).wire
 
     async def send_document(self, params: Params) -> JSON:
-        chat = self.world.chat(params.require("chat_id"))
-        stored = self._input_file(params, "document")
-        return self._send(chat, "sendDocument", params, {"document": stored.as_document(), **self._caption(params)}, stored).wire
+        return self._send_file(params, "document", "sendDocument")
 
     async def send_photo(self, params: Params) -> JSON:
-        chat = self.world.chat(params.require("chat_id"))
-        stored = self._input_file(params, "photo")
-        return self._send(chat, "sendPhoto", params, {"photo": stored.as_photo(), **self._caption(params)}, stored).wire
+        return self._send_file(params, "photo", "sendPhoto")
 
     async def edit_message_text(self, params: Params) -> JSON:
         previous = self._editable(params)
@@ -263,14 +276,15 @@ class BotApi:
         _check_length(text, MAX_TEXT_LENGTH, "message is too long")
         markup = _checked_markup(params.get("reply_markup"))
         wire = self._edited(previous.wire, {"text": text, "entities": entities}, markup)
-        edit = replace(previous, method="editMessageText", text=params.get("text"), parse_mode=params.get("parse_mode"), reply_markup=markup, wire=wire)
-        return self.world.record(edit).wire
+        changes = {"text": params.get("text"), "parse_mode": params.get("parse_mode"), "reply_markup": markup}
+        return self.world.record(replace(previous, method="editMessageText", wire=wire, **changes)).wire
 
     async def edit_message_reply_markup(self, params: Params) -> JSON:
         previous = self._editable(params)
         markup = _checked_markup(params.get("reply_markup"))
         wire = self._edited(previous.wire, {}, markup)
-        return self.world.record(replace(previous, method="editMessageReplyMarkup", reply_markup=markup, wire=wire)).wire
+        edit = replace(previous, method="editMessageReplyMarkup", reply_markup=markup, wire=wire)
+        return self.world.record(edit).wire
 
     async def delete_message(self, params: Params) -> bool:
         chat = self.world.chat(params.require("chat_id"))
@@ -280,9 +294,10 @@ class BotApi:
         return True
 
     async def answer_callback_query(self, params: Params) -> bool:
-        text = params.get("text")
-        answer = CallbackAnswer(str(params.require("callback_query_id")), text, params.flag("show_alert"), params.get("url"))
-        self.world.answer_query(answer)
+        query_id = str(params.require("callback_query_id"))
+        self.world.answer_query(
+            CallbackAnswer(query_id, params.get("text"), params.flag("show_alert"), params.get("url"))
+        )
         return True
 
     async def send_chat_action(self, params: Params) -> bool:
@@ -300,16 +315,25 @@ class BotApi:
 
     async def get_chat(self, params: Params) -> JSON:
         chat = self.world.chat(params.require("chat_id"))
-        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"), False)
-        return chat.wire | {"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
+        return chat.wire | {"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": _NO_GIFTS}
 
-    def _send(self, chat: SimChat, method: str, params: Params, content: JSON, stored: StoredFile | None = None) -> SentMessage:
+    def _send(
+        self, chat: SimChat, method: str, params: Params, content: JSON, stored: StoredFile | None = None
+    ) -> SentMessage:
         """Turn a send call into a Message from the bot, record it, and show it in the chat."""
         markup = _checked_markup(params.get("reply_markup"))
-        content = content | ({"reply_markup": markup} if markup and "inline_keyboard" in markup else {})
+        if markup and "inline_keyboard" in markup:  # Telegram echoes inline keyboards only
+            content = content | {"reply_markup": markup}
         wire = chat.new_message(self.world.bot, content, self._reply_to(chat, params))
         raw = params.get("text") if method == "sendMessage" else params.get("caption")
-        return self.world.record(SentMessage(method, chat.id, wire["message_id"], raw, params.get("parse_mode"), markup, wire, stored))
+        record = SentMessage(method, chat.id, wire["message_id"], raw, params.get("parse_mode"), markup, wire, stored)
+        return self.world.record(record)
+
+    def _send_file(self, params: Params, name: str, method: str) -> JSON:
+        chat = self.world.chat(params.require("chat_id"))
+        stored = self._input_file(params, name)
+        attachment = stored.as_document() if name == "document" else stored.as_photo()
+        return self._send(chat, method, params, {name: attachment, **self._caption(params)}, stored).wire
 
     @staticmethod
     def _reply_to(chat: SimChat, params: Params) -> int | None:
@@ -331,7 +355,8 @@ class BotApi:
         upload = params.upload(name)
         if upload is not None:
             folder = "documents" if name == "document" else "photos"
-            return self.world.store_file(folder, upload.body, file_name=upload.filename or None, mime_type=upload.content_type or None)
+            file_name, mime_type = upload.filename or None, upload.content_type or None
+            return self.world.store_file(folder, upload.body, file_name=file_name, mime_type=mime_type)
         stored = self.world.file(str(params.require(name)))
         if stored is None:
             raise bad_request("wrong file identifier/HTTP URL specified")
@@ -475,7 +500,7 @@ class LoopbackBotAPI(World):
             (r"/file/bot([^/]+)/(.+)", _FileHandler, {"server": self}),
         ]
         app = tornado.web.Application(
-            routes,  # type: ignore[arg-type]
+            routes,
             default_handler_class=_NotFoundHandler,
             default_handler_args={"server": self},
             log_function=_log_request,
@@ -500,7 +525,9 @@ class LoopbackBotAPI(World):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def fail_next(self, method: str, error_code: int = 429, retry_after: int = 1, description: str | None = None) -> None:
+    def fail_next(
+        self, method: str, error_code: int = 429, retry_after: int = 1, description: str | None = None
+    ) -> None:
         """Make the next call of ``method`` fail; by default with flood control (python-telegram-bot's RetryAfter).
 
         Other codes give other exceptions: 400 BadRequest, 403 Forbidden ("bot was blocked
@@ -527,7 +554,7 @@ class LoopbackBotAPI(World):
             raise failures.popleft()
         return await implementation(Params.from_request(request))
 
-    def app_builder(self) -> ApplicationBuilder:  # type: ignore[type-arg]
+    def app_builder(self) -> AnyApplicationBuilder:
         """An ApplicationBuilder aimed at this server.
 
         httpx is told to ignore proxy variables: with HTTP_PROXY set, calls to 127.0.0.1
@@ -544,7 +571,7 @@ class LoopbackBotAPI(World):
 
 
 @asynccontextmanager
-async def running(app: Application, *, poll_timeout: int = 10) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def running(app: AnyApplication, *, poll_timeout: int = 10) -> AsyncIterator[AnyApplication]:
     """Run ``app`` with long polling in the current event loop, and always stop it.
 
     ``run_polling()`` blocks, installs signal handlers and closes the loop, so tests and

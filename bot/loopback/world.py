@@ -192,7 +192,7 @@ def parse_html(text: str) -> tuple[str, list[JSON]]:
         position = match.end()
     plain.append(text[position:])
     if stack:
-        raise bad_request(f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
+        raise bad_request(f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1].name}\"")
     return "".join(plain), sorted(entities, key=lambda entity: entity["offset"])
 
 
@@ -336,7 +336,12 @@ class SimChat:
 
     def new_message(self, sender: JSON, content: JSON, reply_to: int | None = None) -> JSON:
         """Build and keep a ``Message`` from ``sender``; the message_id counter is shared by everyone in the chat."""
-        message: JSON = {"message_id": next(self._message_ids), "from": sender, "chat": self.wire, "date": int(time.time())}
+        message: JSON = {
+            "message_id": next(self._message_ids),
+            "from": sender,
+            "chat": self.wire,
+            "date": int(time.time()),
+        }
         message.update({key: value for key, value in content.items() if value})
         if reply_to is not None:
             message["reply_to_message"] = self.replied_message(reply_to)
@@ -374,7 +379,9 @@ class SimChat:
             try:
                 received.append(await self._take(self._replies, "reply", remaining))
             except NoReply:
-                raise NoReply(f"{self}: got {len(received)} of {count} replies within {timeout:g} s: {received}") from None
+                raise NoReply(
+                    f"{self}: got {len(received)} of {count} replies within {timeout:g} s: {received}"
+                ) from None
         return received
 
     async def next_edit(self, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:
@@ -426,14 +433,24 @@ class SimUser:
         return self._post(chat, content, reply_to)
 
     async def send_document(
-        self, file_name: str, data: bytes, *, mime_type: str | None = None, caption: str | None = None,
+        self,
+        file_name: str,
+        data: bytes,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
         chat: SimChat | None = None,
     ) -> JSON:
         stored = self._world.store_file("documents", data, file_name=file_name, mime_type=mime_type)
         return self._post(chat, {"document": stored.as_document(), "caption": caption})
 
     async def send_photo(
-        self, data: bytes, *, caption: str | None = None, width: int = 1280, height: int = 960,
+        self,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        width: int = 1280,
+        height: int = 960,
         chat: SimChat | None = None,
     ) -> JSON:
         stored = self._world.store_file("photos", data, file_name="photo.jpg", width=width, height=height)
@@ -462,7 +479,11 @@ class SimUser:
         return edited
 
     async def press(
-        self, message: SentMessage, text: str | None = None, *, callback_data: str | None = None,
+        self,
+        message: SentMessage,
+        text: str | None = None,
+        *,
+        callback_data: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> CallbackAnswer:
         """Press an inline button (by its text, or by ``callback_data``) and wait for the bot's answer.
@@ -473,7 +494,9 @@ class SimUser:
         query_id = await self.press_nowait(message, text, callback_data=callback_data)
         return await self._world.callback_answer(query_id, timeout)
 
-    async def press_nowait(self, message: SentMessage, text: str | None = None, *, callback_data: str | None = None) -> str:
+    async def press_nowait(
+        self, message: SentMessage, text: str | None = None, *, callback_data: str | None = None
+    ) -> str:
         """Press an inline button without waiting; returns the callback query id."""
         chat = self._world.chat(message.chat_id)
         current = chat.bot_messages.get(message.message_id)
@@ -481,7 +504,13 @@ class SimUser:
             raise AssertionError(f"{chat}: message {message.message_id} is gone, nothing to press")
         data = _button_data(current, text, callback_data)
         query_id = self._world.open_query()
-        query = {"id": query_id, "from": self.wire, "message": current.wire, "chat_instance": str(chat.id), "data": data}
+        query = {
+            "id": query_id,
+            "from": self.wire,
+            "message": current.wire,
+            "chat_instance": str(chat.id),
+            "data": data,
+        }
         self._world.push_update("callback_query", query)
         return query_id
 
@@ -515,12 +544,12 @@ def _message_id(message: ReplyTarget) -> int:
 
 
 def _button_data(message: SentMessage, text: str | None, callback_data: str | None) -> str:
-    for row in message.buttons:
-        for label, data in row:
-            if label == text or (callback_data is not None and data == callback_data):
-                if data is None or data.startswith(("http://", "https://", "tg://")):
-                    raise AssertionError(f"button {label!r} sends no callback_data, nothing to press")
-                return data
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    for button in itertools.chain.from_iterable(rows):
+        if button["text"] == text or (callback_data is not None and button.get("callback_data") == callback_data):
+            if "callback_data" not in button:
+                raise AssertionError(f"button {button['text']!r} sends no callback_data, nothing to press")
+            return str(button["callback_data"])
     wanted = text if text is not None else f"callback_data={callback_data!r}"
     raise AssertionError(f"no button {wanted!r} on message {message.message_id}; buttons: {message.buttons}")
 
@@ -541,7 +570,12 @@ class World:
 
     def __init__(self, token: str, bot_username: str, bot_name: str) -> None:
         self.token = token
-        self.bot: JSON = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": bot_name, "username": bot_username}
+        self.bot: JSON = {
+            "id": int(token.split(":", maxsplit=1)[0]),
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": bot_username,
+        }
         self.chats: dict[int, SimChat] = {}
         self.sent: list[SentMessage] = []
         self.commands: dict[tuple[str, str], list[JSON]] = {}
@@ -560,7 +594,12 @@ class World:
         self._answers: dict[str, asyncio.Future[CallbackAnswer]] = {}
 
     def user(
-        self, user_id: int, first_name: str, *, username: str | None = None, last_name: str | None = None,
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        username: str | None = None,
+        last_name: str | None = None,
         language_code: str | None = None,
     ) -> SimUser:
         """A simulated person; their private chat has the same id and exists at once."""
@@ -587,15 +626,17 @@ class World:
     # updates
 
     def push_update(self, kind: str, payload: JSON) -> None:
-        """Queue an update and wake long polls; kinds outside the bot's ``allowed_updates`` are dropped, as on Telegram."""
+        """Queue an update and wake long polls; kinds outside ``allowed_updates`` are dropped, as on Telegram."""
         if self._allowed_updates and kind not in self._allowed_updates:
             return
         self._updates.append({"update_id": next(self._update_ids), kind: payload})
         self._arrived.set()
         self._arrived = asyncio.Event()
 
-    async def get_updates(self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None) -> list[JSON]:
-        """Long polling: confirm updates before ``offset``, then answer as soon as one is pending or ``timeout`` passes."""
+    async def get_updates(
+        self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None
+    ) -> list[JSON]:
+        """Long polling: confirm updates below ``offset``, answer once one is pending or ``timeout`` passes."""
         if allowed is not None:
             self._allowed_updates = set(allowed)
         self._confirm(offset)
@@ -627,16 +668,27 @@ class World:
     # files
 
     def store_file(
-        self, folder: str, data: bytes, *, file_name: str | None = None, mime_type: str | None = None,
-        width: int = 1280, height: int = 960,
+        self,
+        folder: str,
+        data: bytes,
+        *,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        width: int = 1280,
+        height: int = 960,
     ) -> StoredFile:
         """Keep an upload; like Telegram, equal bytes share a ``file_unique_id`` but get a new ``file_id``."""
         number = next(self._ids)
         suffix = PurePosixPath(file_name or "").suffix
         stored = StoredFile(
-            file_id=f"{folder}-{number}", file_unique_id=hashlib.sha256(data).hexdigest()[:16],
-            file_path=f"{folder}/file_{number}{suffix}", data=data, file_name=file_name, mime_type=mime_type,
-            width=width, height=height,
+            file_id=f"{folder}-{number}",
+            file_unique_id=hashlib.sha256(data).hexdigest()[:16],
+            file_path=f"{folder}/file_{number}{suffix}",
+            data=data,
+            file_name=file_name,
+            mime_type=mime_type,
+            width=width,
+            height=height,
         )
         self._files[stored.file_id] = stored
         return stored

@@ -1,0 +1,118 @@
+"""Matching speed: index build time (YAML files → ready index) and per-question latency.
+
+Measured on the bundled guides and on 1,000 generated brands (8,000+ tips) written to a temporary
+directory as real YAML files, so the build time includes reading and validating every file.
+Run: ``python benchmarks/bench_matching.py`` (``--brands N`` to change the generated count).
+Latency is single-threaded wall time per ``Matcher.match`` call, one core; the first of the
+three rounds runs on a cold index (per-feature lists are filled on first use), so p99 includes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.core.guides import load_guides  # noqa: E402
+from bot.core.matcher import Matcher  # noqa: E402
+
+SHARED_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev" / "questions.jsonl"
+HAN = "安百宝贝彩晨辰春丹德东朵芳飞丰福富冠光广国海汉浩和恒红鸿华欢辉惠吉佳嘉金锦京晶九君康乐蓝澜雷黎丽联良林玲龙隆美明铭宁欧鹏品齐琪庆全泉荣瑞润森尚圣盛诗世帅顺思泰天通万威维文祥星兴雅亚扬阳怡意颖永优悠宇雨玉源远悦云泽展臻正之中卓紫"
+
+
+def generate(bundled: Path, out: Path, count: int, seed: int = 7) -> int:
+    """Write ``count`` brands derived from the bundled ones, each with its own made-up names."""
+    rng = random.Random(seed)
+    sources = [yaml.safe_load(p.read_text("utf-8")) for p in sorted(bundled.glob("*.yaml"))]
+    tips = 0
+    for i in range(count):
+        data = json.loads(json.dumps(sources[i % len(sources)]))  # deep copy
+        old_names = sorted({data["brand"]["name"], *data["brand"]["aliases"]}, key=len, reverse=True)
+        han_name = "".join(rng.choice(HAN) for _ in range(rng.choice((2, 3))))
+        latin = f"brand{i:04d}"
+        data["brand"].update(id=f"gen-{i:04d}", name=han_name, aliases=[han_name, f"{han_name}牌", latin])
+        for tip in data["tips"]:
+            tip["questions"] = [_rename(q, old_names, han_name) for q in tip["questions"]]
+            tip["answer"] = _rename(tip["answer"], old_names, han_name)
+        tips += len(data["tips"])
+        (out / f"gen-{i:04d}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return tips
+
+
+def _rename(text: str, old: list[str], new: str) -> str:
+    for name in old:
+        text = text.replace(name, new)
+    return text
+
+
+def questions(directory: Path) -> list[str]:
+    """Questions to time: the dev set when present, else every question in the guides."""
+    if SHARED_QUESTIONS.exists():
+        return [json.loads(line)["q"] for line in SHARED_QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
+    brands = load_guides(directory).brands
+    return [q for b in brands for t in b.tips for q in t.questions]
+
+
+def measure(directory: Path, qs: list[str], label: str, builds: int = 3) -> dict[str, float]:
+    """Best of ``builds`` index builds (this VM's timings are noisy), then latency on the last one."""
+    loads, totals = [], []
+    for _ in range(builds):
+        start = time.perf_counter()
+        result = load_guides(directory)
+        loaded = time.perf_counter()
+        matcher = Matcher(result.brands)
+        totals.append(time.perf_counter() - start)
+        loads.append(loaded - start)
+    latencies = []
+    for _ in range(3):
+        for q in qs:
+            t0 = time.perf_counter()
+            matcher.match(q)
+            latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+    return {
+        "label": label,
+        "brands": len(result.brands),
+        "tips": sum(len(b.tips) for b in result.brands),
+        "load_s": min(loads),
+        "build_s": min(totals),
+        "build_median_s": statistics.median(totals),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "max_ms": latencies[-1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--brands", type=int, default=1000)
+    parser.add_argument("--guides", type=Path, default=ROOT / "brand_guides")
+    args = parser.parse_args()
+    qs = questions(args.guides)
+    rows = [measure(args.guides, qs, "bundled guides")]
+    with tempfile.TemporaryDirectory() as tmp:
+        tips = generate(args.guides, Path(tmp), args.brands)
+        print(f"generated {args.brands} brands, {tips} tips", file=sys.stderr)
+        rows.append(measure(Path(tmp), qs, f"{args.brands} generated brands"))
+    print(f"{len(qs)} questions x 3 rounds, yaml C loader: {yaml.__with_libyaml__}")
+    print(f"| {'guides':24} | brands | tips  | YAML load | build (YAML→index), best / median | p50 ms | p99 ms | max ms |")
+    print(f"|{'-' * 26}|--------|-------|-----------|-----------------------------------|--------|--------|--------|")
+    for r in rows:
+        print(
+            f"| {r['label']:24} | {r['brands']:6} | {r['tips']:5} | {r['load_s']:7.2f} s "
+            f"| {r['build_s']:14.2f} s / {r['build_median_s']:5.2f} s | {r['p50_ms']:6.2f} | {r['p99_ms']:6.2f} | {r['max_ms']:6.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

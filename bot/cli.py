@@ -1,0 +1,161 @@
+"""``authbot``: the one command line for the bot, its tools and its operators.
+
+Every user mistake (a missing directory, an unreadable file, a bad setting) ends as one line on
+stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import presenter
+from .config import ConfigError, Settings, load_settings
+from .core.guides import GuideInvalid, load_guide
+from .core.library import Catalog, GuideLibrary, GuidesNotFound
+from .texts import language_of
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = load_settings()
+        if getattr(args, "guides", None):
+            settings = settings.with_overrides(guides_dir=Path(args.guides))
+        return args.handler(args, settings)
+    except (UserError, ConfigError, GuidesNotFound) as exc:
+        print(f"authbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `authbot match | head`
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    guides = argparse.ArgumentParser(add_help=False)
+    guides.add_argument("--guides", metavar="DIR", default=argparse.SUPPRESS, help="tip files directory (default ./brand_guides or AUTHBOT_GUIDES_DIR)")
+    parser = argparse.ArgumentParser(prog="authbot", parents=[guides], description="防伪dou知道: answer shoppers' authenticity questions from brand tip files.")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", parents=[guides], help="answer one question as a shopper would see it")
+    ask.add_argument("question", nargs="+", help="the question, e.g. 茅台瓶盖怎么看真假")
+    ask.set_defaults(handler=cmd_ask)
+
+    match = sub.add_parser("match", parents=[guides], help="batch matching: questions on stdin, JSON lines on stdout")
+    match.add_argument("--top", type=_positive, default=3, metavar="K", help="candidates per question (default 3)")
+    match.set_defaults(handler=cmd_match)
+
+    validate = sub.add_parser("validate", help="check tip files; print every error as file:line: field: message")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="tip files or directories of them")
+    validate.set_defaults(handler=cmd_validate)
+
+    evaluate = sub.add_parser("eval", parents=[guides], help="measure matching on labelled questions (JSON lines)")
+    evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
+    evaluate.add_argument("--misses", action="store_true", help="also list every question answered wrongly")
+    evaluate.set_defaults(handler=cmd_eval)
+
+    return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
+def open_catalog(settings: Settings) -> Catalog:
+    """The guides in ``settings.guides_dir``; broken files are reported on stderr and skipped."""
+    catalog = GuideLibrary.open(settings.guides_dir).catalog
+    for error in catalog.errors:
+        print(f"authbot: skipped: {error}", file=sys.stderr)
+    if not catalog.brands:
+        raise UserError(f"no valid tip files in {settings.guides_dir}")
+    return catalog
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = " ".join(args.question)
+    catalog = open_catalog(settings)
+    lang = language_of(question)
+    reply = presenter.answer(catalog, catalog.ask(question), lang)
+    print(reply.plain())
+    options = [b.label for row in reply.buttons for b in row if b.action.startswith(("tip:", "brand:"))]
+    if options:
+        print()
+        for number, label in enumerate(options, 1):
+            print(f"  [{number}] {label}")
+    return 0
+
+
+def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+    catalog = open_catalog(settings)
+    out = sys.stdout
+    for line in sys.stdin:
+        question = line.rstrip("\r\n")
+        out.write(json.dumps(catalog.ask(question, top=args.top).as_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    files: list[Path] = []
+    for raw in args.paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.yaml")))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UserError(f"no such file or directory: {path}")
+    failed = 0
+    for path in files:
+        try:
+            brand = load_guide(path)
+        except GuideInvalid as exc:
+            failed += 1
+            for error in exc.errors:
+                print(error)
+        else:
+            print(f"{path.name}: ok ({brand.name}, {len(brand.tips)} tips)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .core.evaluation import evaluate, read_questions
+
+    path = Path(args.questions)
+    try:
+        questions = read_questions(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"cannot read labelled questions from {path}: {exc}") from exc
+    figures = evaluate(open_catalog(settings).matcher, questions)
+    print(figures.summary())
+    for kind in sorted(figures.by_kind):
+        print(f"  {kind:18} {figures.kind_right[kind]}/{figures.by_kind[kind]}")
+    if args.misses:
+        for item, result in figures.misses:
+            got = f"{result.answer.brand}/{result.answer.tip}" if result.answer else "no answer"
+            print(f"miss [{item.kind}] {item.q} -> want {item.brand}/{item.tip}, got {got}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

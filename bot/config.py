@@ -1,0 +1,109 @@
+"""Settings: safe defaults, overridden by a TOML config file, overridden by the environment.
+
+Precedence (last wins): defaults → ``authbot.toml`` (or the file named by ``AUTHBOT_CONFIG``)
+→ environment variables → command-line flags. Nothing here reads Telegram; the token is only
+carried, never printed (``repr`` hides it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    guides_dir: Path = Path("brand_guides")
+    data_dir: Path = Path("data")
+    token: str | None = field(default=None, repr=False)
+    api_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "authbot.sqlite3"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {
+    "AUTHBOT_GUIDES_DIR": "guides_dir",
+    "AUTHBOT_DATA_DIR": "data_dir",
+    "TELEGRAM_BOT_TOKEN": "token",
+    "TELEGRAM_API_URL": "api_url",
+    "AUTHBOT_ADMIN_IDS": "admin_ids",
+    "AUTHBOT_LOG_LEVEL": "log_level",
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    """Read settings from the config file (if any) and the environment."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    path = config_file or Path(env.get("AUTHBOT_CONFIG", "authbot.toml"))
+    if path.is_file():
+        values.update(_read_toml(path))
+    elif config_file is not None or "AUTHBOT_CONFIG" in env:
+        raise ConfigError(f"config file not found: {path}")
+    for name, key in _ENV.items():
+        if env.get(name):
+            values[key] = env[name]
+    return _coerce(values)
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    section = data.get("authbot", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [authbot] must be a table")
+    known = set(_ENV.values())
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return dict(section)
+
+
+def _coerce(values: dict[str, object]) -> Settings:
+    settings = Settings()
+    changes: dict[str, object] = {}
+    for key in ("guides_dir", "data_dir"):
+        if key in values:
+            changes[key] = Path(str(values[key]))
+    for key in ("token", "api_url", "log_level"):
+        if key in values:
+            changes[key] = str(values[key]).strip()
+    if "admin_ids" in values:
+        changes["admin_ids"] = parse_admin_ids(values["admin_ids"])
+    return replace(settings, **changes)
+
+
+def parse_admin_ids(raw: object) -> frozenset[int]:
+    items = raw if isinstance(raw, list) else re.split(r"[,\s]+", str(raw).strip())
+    try:
+        return frozenset(int(str(i)) for i in items if str(i))
+    except ValueError as exc:
+        raise ConfigError(f"admin ids must be Telegram user ids (numbers), got {raw!r}") from exc
+
+
+def check_token(token: str | None) -> str:
+    """The token if it looks like one Telegram issues; otherwise a ConfigError that never echoes it."""
+    if not token:
+        raise ConfigError("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) or 'token' in authbot.toml")
+    if not TOKEN_PATTERN.match(token.strip()):
+        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<35 letters, digits, - or _>' as @BotFather gives it")
+    return token.strip()

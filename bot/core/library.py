@@ -1,0 +1,106 @@
+"""The guides in service: an immutable catalog (brands + matcher) swapped whole on reload.
+
+Readers take ``library.catalog`` once and use that snapshot; a reload builds the next catalog
+off to the side and swaps the reference, so there is never a moment without answers and never
+a half-loaded index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .guides import Brand, GuideError, LoadResult, Tip, load_guides
+from .matcher import Match, Matcher
+
+
+class GuidesNotFound(Exception):
+    """The guides directory does not exist or is not a directory."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    brands: tuple[Brand, ...]
+    errors: tuple[GuideError, ...] = ()
+    matcher: Matcher = field(init=False, repr=False)
+    _by_id: dict[str, Brand] = field(init=False, repr=False)
+    _by_ref: dict[str, tuple[Brand, Tip]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "matcher", Matcher(self.brands))
+        object.__setattr__(self, "_by_id", {b.id: b for b in self.brands})
+        object.__setattr__(self, "_by_ref", {tip_ref(b.id, t.id): (b, t) for b in self.brands for t in b.tips})
+
+    def brand(self, brand_id: str) -> Brand | None:
+        return self._by_id.get(brand_id)
+
+    def tip(self, brand_id: str, tip_id: str) -> tuple[Brand, Tip] | None:
+        brand = self._by_id.get(brand_id)
+        tip = brand.tip(tip_id) if brand else None
+        return (brand, tip) if brand and tip else None
+
+    def by_ref(self, ref: str) -> tuple[Brand, Tip] | None:
+        return self._by_ref.get(ref)
+
+    def ask(self, question: str, top: int = 3) -> Match:
+        return self.matcher.match(question, top=top)
+
+    def categories(self) -> dict[str, list[Brand]]:
+        """Brands grouped by category, categories in order of first appearance."""
+        out: dict[str, list[Brand]] = {}
+        for brand in self.brands:
+            out.setdefault(brand.category, []).append(brand)
+        return out
+
+
+def tip_ref(brand_id: str, tip_id: str) -> str:
+    """A short, stable name for a tip (fits Telegram's 64-byte callback data with room to spare)."""
+    return hashlib.blake2s(f"{brand_id}/{tip_id}".encode(), digest_size=6).hexdigest()
+
+
+class GuideLibrary:
+    """The guides directory and the catalog currently answering from it."""
+
+    def __init__(self, directory: Path, catalog: Catalog):
+        self.directory = directory
+        self._catalog = catalog
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, directory: Path) -> "GuideLibrary":
+        return cls(directory, Catalog(*_read(directory)))
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    def reload(self) -> Catalog:
+        """Re-read every file; brands whose file is now invalid keep their previous version."""
+        with self._lock:
+            result = load_guides(_checked(self.directory))
+            fresh = {b.id: b for b in result.brands}
+            broken = {e.file.removesuffix(".yaml") for e in result.errors}
+            kept = [b for b in self._catalog.brands if b.id in broken and b.id not in fresh]
+            brands = sorted([*fresh.values(), *kept], key=lambda b: b.id)
+            self._catalog = Catalog(tuple(brands), result.errors)
+            return self._catalog
+
+    def publish(self, brand: Brand) -> Catalog:
+        """Serve ``brand`` (new or replacing the one with its id) from now on."""
+        with self._lock:
+            others = [b for b in self._catalog.brands if b.id != brand.id]
+            self._catalog = Catalog(tuple(sorted([*others, brand], key=lambda b: b.id)), self._catalog.errors)
+            return self._catalog
+
+
+def _checked(directory: Path) -> Path:
+    if not directory.is_dir():
+        raise GuidesNotFound(f"guides directory not found: {directory} (use --guides DIR or AUTHBOT_GUIDES_DIR)")
+    return directory
+
+
+def _read(directory: Path) -> tuple[tuple[Brand, ...], tuple[GuideError, ...]]:
+    result: LoadResult = load_guides(_checked(directory))
+    return result.brands, result.errors
