@@ -150,6 +150,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     print(figures.summary())
     for kind in sorted(figures.by_kind):
         print(f"  {kind:18} {figures.kind_right[kind]}/{figures.by_kind[kind]}")
+    print(figures.calibration())
     if args.misses:
         for item, result in figures.misses:
             got = f"{result.answer.brand}/{result.answer.tip}" if result.answer else "no answer"

@@ -33,6 +33,8 @@ class Figures:
     by_kind: Counter[str] = field(default_factory=Counter)
     kind_right: Counter[str] = field(default_factory=Counter)
     misses: list[tuple[Labelled, Match]] = field(default_factory=list)
+    # Calibration: answers by confidence band (0.5-0.6, ..., 0.9-1.0) -> [right, total].
+    bands: dict[float, list[int]] = field(default_factory=dict)
 
     @property
     def tip_accuracy(self) -> float:
@@ -45,6 +47,14 @@ class Figures:
     @property
     def ood_rejection(self) -> float:
         return self.ood_rejected / self.ood_total if self.ood_total else 1.0
+
+    def calibration(self) -> str:
+        """How often an answer given with a confidence in each band is right."""
+        rows = []
+        for low in sorted(self.bands):
+            right, total = self.bands[low]
+            rows.append(f"  confidence {low:.1f}-{low + 0.1:.1f}: {right}/{total} right ({right / total:.0%})")
+        return "\n".join(rows)
 
     def summary(self) -> str:
         return (
@@ -68,6 +78,10 @@ def evaluate(matcher: Matcher, questions: list[Labelled]) -> Figures:
     for item in questions:
         result = matcher.match(item.q)
         right = _score(figures, item, result)
+        if result.answer is not None:
+            band = figures.bands.setdefault(min(int(result.answer.score * 10), 9) / 10, [0, 0])
+            band[0] += right
+            band[1] += 1
         figures.by_kind[item.kind] += 1
         figures.kind_right[item.kind] += right
         if not right:

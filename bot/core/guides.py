@@ -327,9 +327,10 @@ class _Checker:
         if entry is None:
             self.error(root, "brand", "is required")
             return None
-        fields = self.mapping(entry[1], "brand", _BRAND_KEYS)
+        fields = self.mapping(entry.value, "brand", _BRAND_KEYS)
         if fields is None:
             return None
+        fields.node = entry.key  # "is required" points at the 'brand:' line
         brand_id = self._id(fields, "brand.id")
         if brand_id and expected_id is not None and brand_id != expected_id:
             self.error(fields["id"][1], "brand.id", f"'{brand_id}' must equal the file name's stem '{expected_id}' (rename the file to {brand_id}.yaml)")
@@ -344,9 +345,10 @@ class _Checker:
     def _official(self, entry: _Entry | None) -> Official:
         if entry is None:
             return Official()
-        fields = self.mapping(entry[1], "brand.official", _OFFICIAL_KEYS)
+        fields = self.mapping(entry.value, "brand.official", _OFFICIAL_KEYS)
         if fields is None:
             return Official()
+        fields.node = entry.key
         url = self.string(fields, "verify_url", "brand.official.verify_url", required=False, one_line=True)
         if url and not _URL_PATTERN.match(url):
             self.error(fields["verify_url"][1], "brand.official.verify_url", "must be an http(s):// URL")

@@ -52,6 +52,7 @@ _UNKNOWN_WEIGHT = 0.15
 _COMMON_DF_SHARE, _COMMON_DF_MIN = 0.01, 10
 # Only this many best tips are re-ranked by common words and scored for confidence.
 _SHORTLIST = 50
+_IDF_SAMPLE = 32
 _MAX_QUERY_CHARS = 400
 
 
@@ -152,7 +153,7 @@ class Matcher:
         self._shared = self._shared_words(shared)
         self._corrections = _corrections(set().union(*shared.values()))
         self._english = sorted(f for f in self._vocabulary if f.isascii() and f.isalpha() and len(f) >= 5)
-        self._synonyms = [(w, s) for w, s in self._lex.synonyms.items() if len(w) > 1]
+        self._synonyms = self._synonym_features()
         self._names = AliasIndex(self.brands, self._lex)
         self._others = OtherBrands(self._lex, self._names.names, self._vocabulary)
 
@@ -300,17 +301,20 @@ class Matcher:
         return terms, unknown
 
     def _synonym_terms(self, content: str) -> list[_Term]:
+        return [_Term(alternatives, bonus=True) for word, alternatives in self._synonyms if word in content]
+
+    def _synonym_features(self) -> list[tuple[str, tuple[tuple[str, float], ...]]]:
+        """For each word of a synonym group: the features of its synonyms that the guides use."""
         out = []
-        for word, synonyms in self._synonyms:
-            if word in content:
-                alternatives = tuple(
-                    (f, _SYNONYM * (1.0 if len(f) > 1 else _SINGLE_CHAR))
-                    for synonym in synonyms
-                    for f in self._lex.features(synonym)
-                    if f in self._vocabulary and (len(f) > 1 or len(synonym) == 1)
-                )
-                if alternatives:
-                    out.append(_Term(alternatives, bonus=True))
+        for word, synonyms in self._lex.synonyms.items():
+            alternatives = tuple(
+                (f, _SYNONYM * (1.0 if len(f) > 1 else _SINGLE_CHAR))
+                for synonym in synonyms
+                for f in self._lex.features(synonym)
+                if f in self._vocabulary and (len(f) > 1 or len(synonym) == 1)
+            )
+            if len(word) > 1 and alternatives:
+                out.append((word, alternatives))
         return out
 
     def _han_terms(self, text: str, terms: list[_Term]) -> int:
@@ -366,7 +370,12 @@ def _corrections(strong: set[str]) -> dict[str, str]:
 
 
 class _LazyIdf(dict[str, float]):
-    """IDF over brands, damped for everyday words; computed for a feature on first use."""
+    """IDF over tips, damped for everyday words; computed for a feature on first use.
+
+    The number of tips using a feature is counted exactly in up to ``_IDF_SAMPLE`` of the
+    brands that use it, and extrapolated beyond: words in hundreds of brands weigh nearly
+    nothing either way, and counting them exactly would cost a question milliseconds.
+    """
 
     def __init__(self, matcher: "Matcher"):
         super().__init__()
@@ -376,8 +385,11 @@ class _LazyIdf(dict[str, float]):
 
     def __missing__(self, feature: str) -> float:
         m = self._matcher
-        df = max(sum(1 for b in m._brands_with(feature) for t in m._brand_tips[b] if feature in m._weights[t]), 1)
-        value = self[feature] = self._matcher._lex.common_zh.get(feature, 1.0) * math.log(1 + self._n / df) / self._scale
+        brands = m._brands_with(feature)
+        sample = brands[:_IDF_SAMPLE]
+        counted = sum(1 for b in sample for t in m._brand_tips[b] if feature in m._weights[t])
+        df = max(counted * len(brands) / max(len(sample), 1), 1.0)
+        value = self[feature] = m._lex.common_zh.get(feature, 1.0) * math.log(1 + self._n / df) / self._scale
         return value
 
 
