@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+Q ?= 毛台的瓶盖怎么看
+
 .PHONY: shell test ask bench clean
 
 $(STAMP): pyproject.toml
@@ -14,6 +16,9 @@ $(STAMP): pyproject.toml
 
 shell: $(STAMP)
 	$(BIN)/authbot shell
+
+ask: $(STAMP)
+	$(BIN)/authbot ask "$(Q)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
