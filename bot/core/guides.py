@@ -87,6 +87,10 @@ class GuideError:
         return f"{self.file}:{self.line}: {where}{self.message}"
 
 
+class GuidesNotFound(Exception):
+    """The guides directory does not exist or is not a directory."""
+
+
 class GuideInvalid(Exception):
     """A tip file was refused; ``errors`` lists every problem found."""
 
@@ -135,6 +139,8 @@ def guide_files(directory: Path) -> list[Path]:
 
 def load_guides(directory: Path) -> LoadResult:
     """Load every ``*.yaml`` in ``directory``; a bad file is reported and the others still load."""
+    if not directory.is_dir():
+        raise GuidesNotFound(f"guides directory not found: {directory} (use --guides DIR or AUTHBOT_GUIDES_DIR)")
     brands: list[Brand] = []
     errors: list[GuideError] = []
     with paused_gc():

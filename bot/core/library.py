@@ -12,12 +12,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .guides import Brand, GuideError, LoadResult, Tip, load_guides
+from .guides import Brand, GuideError, GuidesNotFound, LoadResult, Tip, load_guides
 from .matcher import Match, Matcher
-
-
-class GuidesNotFound(Exception):
-    """The guides directory does not exist or is not a directory."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class GuideLibrary:
     def reload(self) -> Catalog:
         """Re-read every file; brands whose file is now invalid keep their previous version."""
         with self._lock:
-            result = load_guides(_checked(self.directory))
+            result = load_guides(self.directory)
             fresh = {b.id: b for b in result.brands}
             broken = {e.file.removesuffix(".yaml") for e in result.errors}
             kept = [b for b in self._catalog.brands if b.id in broken and b.id not in fresh]
@@ -95,12 +91,6 @@ class GuideLibrary:
             return self._catalog
 
 
-def _checked(directory: Path) -> Path:
-    if not directory.is_dir():
-        raise GuidesNotFound(f"guides directory not found: {directory} (use --guides DIR or AUTHBOT_GUIDES_DIR)")
-    return directory
-
-
 def _read(directory: Path) -> tuple[tuple[Brand, ...], tuple[GuideError, ...]]:
-    result: LoadResult = load_guides(_checked(directory))
+    result: LoadResult = load_guides(directory)
     return result.brands, result.errors
