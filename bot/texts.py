@@ -43,6 +43,39 @@ TEXTS: dict[str, tuple[str, str]] = {
         "To be sure, check with the brand's official website, app or customer service; report fakes to 12315.",
     ),
     "did_you_mean": ("你是不是想问：", "Did you mean:"),
+    # --- shoppers: the bot's own words ---------------------------------------------------------
+    "welcome": (
+        "👋 你好，{name}！我是「防伪dou知道」机器人。\n"
+        "我收录了 <b>{brands}</b> 个合作品牌的官方防伪小知识，直接用自己的话问我就行，比如：\n"
+        "• 茅台瓶盖怎么看真假\n• 周大福的金饰证书怎么查\n• Lafufu 和正版 LABUBU 怎么区分\n\n"
+        "命令：/brands 按品类看品牌 · /report 举报疑似假货 · /myreports 我的举报 · /help 帮助",
+        "👋 Hi {name}! I'm the 防伪dou知道 authenticity bot.\n"
+        "I know the official anti-counterfeit tips of <b>{brands}</b> partner brands. Just ask in your own words, e.g.:\n"
+        "• How do I check the Moutai cap seal?\n• How do I verify a Chow Tai Fook certificate?\n\n"
+        "Commands: /brands browse brands · /report report a suspected fake · /myreports my reports · /help",
+    ),
+    "brands_intro": ("合作品牌（按品类），点品牌看它的防伪要点：", "Partner brands by category. Tap one to see its tips:"),
+    "brands_page": ("第 {page}/{pages} 页", "page {page}/{pages}"),
+    "back": ("« 返回品牌列表", "« Back to brands"),
+    "more": ("下一页 »", "Next »"),
+    "previous": ("« 上一页", "« Previous"),
+    "feedback_thanks": ("谢谢反馈！", "Thanks for the feedback!"),
+    "feedback_recorded_up": ("✅ 已记录：有帮助", "✅ Noted: helpful"),
+    "feedback_recorded_down": ("✅ 已记录：没帮助，我们会改进", "✅ Noted: not helpful, we'll improve it"),
+    "other_questions": ("你可能还想问：", "You might also want:"),
+    "report_how": (
+        "怀疑买到假货？请先保留好商品、包装、订单和聊天记录，联系品牌官方渠道核实（见上方官方验证），"
+        "并向购买平台申请售后或拨打 12315 投诉。",
+        "Suspect a fake? Keep the product, packaging, order and chat records, check with the brand's official "
+        "channel (see above), then ask the platform for after-sales or report to 12315.",
+    ),
+    "expired_button": ("这个按钮已经过期了，请重新提问。", "This button has expired; please ask again."),
+    "text_only": (
+        "我只能读懂文字问题哦。请用文字描述你想辨别的商品和看到的细节，例如「茅台瓶盖胶帽起皱是假的吗」。",
+        "I can only read text questions. Please describe the product and what you see, e.g. “Moutai cap seal is wrinkled, fake?”",
+    ),
+    "too_long": ("问题太长了，请简短描述（{limit} 字以内）。", "That's too long; please keep it under {limit} characters."),
+    "error": ("抱歉，出了点问题，请稍后再试。", "Sorry, something went wrong. Please try again later."),
     # --- command line ----------------------------------------------------------------------
     "cli_candidates": ("其他可能：", "Other possibilities:"),
 }

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import pathlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
-from telegram.ext import BaseHandler
+from telegram.ext import AIORateLimiter, BaseHandler
 
+from bot.app import build_application
+from bot.config import Settings
+from bot.core.library import GuideLibrary
 from bot.loopback import AnyApplication, LoopbackBotAPI, running
 
 # httpx logs every request URL at INFO, and the URL holds the bot token.
@@ -46,3 +51,34 @@ def make_app(loopback: LoopbackBotAPI) -> MakeApp:
             yield started
 
     return make
+
+
+# --- the authbot application itself ----------------------------------------------------------
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUNDLED_GUIDES = ROOT / "brand_guides"
+
+
+@pytest.fixture
+def settings(tmp_path: pathlib.Path) -> Settings:
+    """Bundled guides, a fresh data directory per test, one admin (user 1)."""
+    return Settings(guides_dir=BUNDLED_GUIDES, data_dir=tmp_path / "data", admin_ids=frozenset({1}))
+
+
+@pytest.fixture
+def authbot(loopback: LoopbackBotAPI, settings: Settings) -> Callable[..., AbstractAsyncContextManager[AnyApplication]]:
+    """``async with authbot() as app:`` runs the real authbot Application against the loopback server."""
+
+    @asynccontextmanager
+    async def start(library: GuideLibrary | None = None, **overrides: Any) -> AsyncIterator[AnyApplication]:
+        config = dataclasses.replace(settings, **overrides)
+        app = build_application(
+            config,
+            library or GuideLibrary.open(config.guides_dir),
+            loopback.app_builder(),
+            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
+        )
+        async with running(app, poll_timeout=1) as started:
+            yield started
+
+    return start

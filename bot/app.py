@@ -1,0 +1,162 @@
+"""Wiring: the python-telegram-bot Application, its handlers, and how it runs.
+
+``build_application`` is used by ``authbot run`` (real Telegram or a self-hosted Bot API),
+``authbot shell`` (the project's loopback server) and the tests, so all three run the same bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import ipaddress
+import logging
+from typing import Any, Awaitable
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.request import HTTPXRequest
+
+from .config import Settings
+from .core.library import GuideLibrary
+from .core.store import Store
+from .handlers import shoppers
+from .handlers.common import Context, Services
+from .texts import say
+
+log = logging.getLogger("authbot")
+
+# (command, zh description, en description), in menu order.
+COMMANDS = [
+    ("start", "开始使用 · 能问什么", "Start · what you can ask"),
+    ("brands", "按品类浏览合作品牌", "Browse partner brands"),
+    ("report", "举报疑似假货", "Report a suspected fake"),
+    ("myreports", "我的举报和进度", "My reports and their status"),
+    ("help", "帮助", "Help"),
+]
+
+
+class PerChatOrder(BaseUpdateProcessor):
+    """Updates from different chats run concurrently; updates from one chat run in order.
+
+    Fifty shoppers asking at once should not wait for each other, but one shopper's replies
+    must arrive in the order of their messages, and a conversation must see its steps in order.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256):
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}  # chat -> (its lock, updates holding it)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        lock, holders = self._chats.get(key, (asyncio.Lock(), 0))
+        self._chats[key] = (lock, holders + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, holders = self._chats[key]
+            if holders == 1:
+                del self._chats[key]
+            else:
+                self._chats[key] = (lock, holders - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def _chat_key(update: object) -> object:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return ("user", update.effective_user.id)
+    return id(update)
+
+
+def builder_for(settings: Settings) -> ApplicationBuilder:
+    """An ApplicationBuilder for the configured token and Bot API server."""
+    builder = ApplicationBuilder().token(settings.token or "")
+    if settings.api_url:
+        base_url = settings.api_url.rstrip("/")
+        builder = builder.base_url(base_url).base_file_url(file_url_for(base_url))
+        if is_loopback(base_url):  # never send a loopback call through an HTTP proxy
+            builder = builder.request(HTTPXRequest(httpx_kwargs={"trust_env": False})).get_updates_request(
+                HTTPXRequest(httpx_kwargs={"trust_env": False})
+            )
+    return builder
+
+
+def file_url_for(base_url: str) -> str:
+    """``http://host:8081/bot`` → ``http://host:8081/file/bot`` (files live under the same root)."""
+    parts = urlsplit(base_url)
+    path = parts.path.rstrip("/")
+    root, _, last = path.rpartition("/")
+    return parts._replace(path=f"{root}/file/{last or 'bot'}").geturl()
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_application(
+    settings: Settings,
+    library: GuideLibrary,
+    builder: ApplicationBuilder | None = None,
+    *,
+    rate_limiter: AIORateLimiter | None = None,
+) -> Application:
+    """The bot: handlers for every role, error handling, flood limits, per-chat ordering.
+
+    The SQLite store is opened in ``post_init`` (inside the running event loop) and closed
+    in ``post_shutdown``.
+    """
+
+    async def post_init(app: Application) -> None:
+        store = await Store.open(settings.database)
+        app.bot_data["services"] = Services(settings, library, store)
+        await register_commands(app)
+
+    async def post_shutdown(app: Application) -> None:
+        services = app.bot_data.pop("services", None)
+        if services is not None:
+            await services.store.close()
+
+    builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder())
+    builder = builder.rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+    app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    app.add_handlers(shoppers.handlers())
+    app.add_error_handler(on_error)
+    return app
+
+
+async def register_commands(app: Application) -> None:
+    """The command menu, in Chinese for Chinese clients and in English for everyone else."""
+    await app.bot.set_my_commands([BotCommand(c, en) for c, _, en in COMMANDS], scope=BotCommandScopeDefault())
+    await app.bot.set_my_commands([BotCommand(c, zh) for c, zh, _ in COMMANDS], scope=BotCommandScopeDefault(), language_code="zh")
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure with the update id; tell the user something went wrong, without internals."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    lang = "en" if update.effective_user and (update.effective_user.language_code or "zh")[:2] not in ("zh", "") else "zh"
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(html.unescape(say("error", lang)), show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, say("error", lang), parse_mode=ParseMode.HTML)
+    except Exception:  # the chat may be gone; the failure is logged already
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)
