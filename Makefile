@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 shell: $(STAMP)
 	$(BIN)/authbot shell
 
-ask: $(STAMP)
+ask: $(STAMP)  # make ask Q="..."
 	$(BIN)/authbot ask "$(Q)"
 
 test: $(STAMP)

@@ -10,6 +10,8 @@ import asyncio
 import html
 import ipaddress
 import logging
+import secrets
+from dataclasses import dataclass
 from typing import Any, Awaitable
 from urllib.parse import urlsplit
 
@@ -18,11 +20,12 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import HTTPXRequest
 
-from .config import Settings
+from .config import Settings, check_token
 from .core.library import GuideLibrary
 from .core.store import Store
 from .handlers import shoppers
 from .handlers.common import Context, Services
+from .logs import configure_logging
 from .texts import say
 
 log = logging.getLogger("authbot")
@@ -160,3 +163,37 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(update.effective_chat.id, say("error", lang), parse_mode=ParseMode.HTML)
     except Exception:  # the chat may be gone; the failure is logged already
         log.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates when the bot runs behind a reverse proxy."""
+
+    url: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str | None = None
+
+
+def run(settings: Settings, webhook: Webhook | None = None) -> None:
+    """Run the real bot until interrupted: long polling, or a webhook server."""
+    token = check_token(settings.token)
+    settings = settings.with_overrides(token=token)
+    configure_logging(settings.log_level, [token])
+    library = GuideLibrary.open(settings.guides_dir)
+    for error in library.catalog.errors:
+        log.warning("tip file skipped: %s", error)
+    log.info("serving %d brands from %s; data in %s", len(library.catalog.brands), settings.guides_dir, settings.data_dir)
+    app = build_application(settings, library)
+    if webhook is None:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    secret = webhook.secret_token or secrets.token_urlsafe(32)
+    app.run_webhook(
+        listen=webhook.listen,
+        port=webhook.port,
+        url_path=urlsplit(webhook.url).path.lstrip("/"),
+        webhook_url=webhook.url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )

@@ -68,6 +68,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--misses", action="store_true", help="also list every question answered wrongly")
     evaluate.set_defaults(handler=cmd_eval)
 
+    run = sub.add_parser("run", parents=[guides], help="run the bot on Telegram (long polling, or --webhook-url)")
+    run.add_argument("--api-url", metavar="URL", help="Bot API base URL, token appended (e.g. http://127.0.0.1:8081/bot); default Telegram's")
+    run.add_argument("--webhook-url", metavar="URL", help="public HTTPS URL Telegram posts updates to (webhook mode)")
+    run.add_argument("--listen", default="127.0.0.1", metavar="ADDR", help="webhook server address (default 127.0.0.1)")
+    run.add_argument("--port", type=_positive, default=8443, help="webhook server port (default 8443)")
+    run.add_argument("--secret-token", metavar="S", help="webhook secret (default: random per start)")
+    run.set_defaults(handler=cmd_run)
+
+    shell = sub.add_parser("shell", parents=[guides], help="the bot offline: the terminal is the chat, no token needed")
+    shell.add_argument("--user", type=int, default=1, metavar="ID", help="your Telegram user id in the shell (default 1)")
+    shell.add_argument("--name", default="你", help="your display name")
+    shell.set_defaults(handler=cmd_shell)
+
+    unanswered = sub.add_parser("unanswered", help="questions no tip answered, most asked first")
+    unanswered.add_argument("--limit", type=_positive, default=50)
+    unanswered.add_argument("--brand", help="only questions that came closest to this brand")
+    unanswered.set_defaults(handler=cmd_unanswered)
     return parser
 
 
@@ -155,6 +172,55 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         for item, result in figures.misses:
             got = f"{result.answer.brand}/{result.answer.tip}" if result.answer else "no answer"
             print(f"miss [{item.kind}] {item.q} -> want {item.brand}/{item.tip}, got {got}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from .app import Webhook, run
+
+    settings = settings.with_overrides(api_url=args.api_url)
+    webhook = Webhook(args.webhook_url, args.listen, args.port, args.secret_token) if args.webhook_url else None
+    try:
+        run(settings, webhook)
+    except InvalidToken:
+        raise UserError("the Bot API rejected the token: check TELEGRAM_BOT_TOKEN") from None
+    except NetworkError as exc:
+        print(f"authbot: cannot reach the Bot API{' at ' + settings.api_url if settings.api_url else ''}: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .shell import run_shell
+
+    GuideLibrary.open(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
+    asyncio.run(run_shell(settings, args.user, args.name))
+    return 0
+
+
+def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    import datetime
+
+    from .core.store import Store
+
+    async def rows() -> list:
+        store = await Store.open(settings.database)
+        try:
+            return await store.unanswered(args.limit, args.brand)
+        finally:
+            await store.close()
+
+    found = asyncio.run(rows())
+    if not found:
+        print("no unanswered questions recorded", file=sys.stderr)
+    for row in found:
+        when = datetime.datetime.fromtimestamp(row.last_asked).strftime("%Y-%m-%d %H:%M")
+        print(f"{row.count:5}×  best {row.best_score:.2f}  last {when}  {row.question}")
     return 0
 
 
