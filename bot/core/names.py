@@ -141,6 +141,7 @@ class OtherBrands:
         listed = {v: c for n, c in lex.other_brands.items() for v in lex.name_variants(n)}
         self.names = {n: c for n, c in listed.items() if n not in partner_names and not self._used_by_guides(n)}
         self._latin = {n: c for n, c in self.names.items() if not HAN_RUN.search(n)}
+        self._mixed = {n: c for n, c in self.names.items() if HAN_RUN.search(n) and LATIN_TOKEN.search(n)}
         self._max_len = max((len(n) for n in self.names), default=0)
 
     def _used_by_guides(self, name: str) -> bool:
@@ -166,4 +167,5 @@ class OtherBrands:
         for name, canonical in self._latin.items():
             if f" {name} " in padded:
                 return canonical
-        return None
+        compact = content.replace(" ", "")
+        return next((c for n, c in self._mixed.items() if n.replace(" ", "") in compact), None)
