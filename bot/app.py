@@ -22,13 +22,14 @@ from telegram.request import HTTPXRequest
 
 from .config import Settings, check_token
 from .core.library import GuideLibrary
-from .core.store import Store
-from .handlers import shoppers
+from .handlers import reports, shoppers
 from .handlers.common import Context, Services
 from .logs import configure_logging
+from .persistence import SqlitePersistence
 from .texts import say
 
 log = logging.getLogger("authbot")
+NOTIFY_INTERVAL = 2.0  # seconds between deliveries of queued status changes to shoppers
 
 # (command, zh description, en description), in menu order.
 COMMANDS = [
@@ -121,24 +122,27 @@ def build_application(
 ) -> Application:
     """The bot: handlers for every role, error handling, flood limits, per-chat ordering.
 
-    The SQLite store is opened in ``post_init`` (inside the running event loop) and closed
-    in ``post_shutdown``.
+    The SQLite store (shared with the conversation persistence) is opened in ``post_init``,
+    inside the running event loop, and closed in ``post_shutdown``.
     """
 
+    persistence = SqlitePersistence(settings.database)
+
     async def post_init(app: Application) -> None:
-        store = await Store.open(settings.database)
+        store = await persistence.store()
         app.bot_data["services"] = Services(settings, library, store)
         await register_commands(app)
+        assert app.job_queue is not None
+        app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")
 
     async def post_shutdown(app: Application) -> None:
-        services = app.bot_data.pop("services", None)
-        if services is not None:
-            await services.store.close()
+        app.bot_data.pop("services", None)
+        await persistence.close()
 
-    builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder())
+    builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder()).persistence(persistence)
     builder = builder.rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    app.add_handlers(shoppers.handlers())
+    app.add_handlers([*reports.handlers(), *shoppers.handlers()])
     app.add_error_handler(on_error)
     return app
 

@@ -206,6 +206,11 @@ class Matcher:
         terms, unknown = self._terms(_remove(content, self._lex.service_zh))
         return self._implied(question, terms, unknown, top)
 
+    def named_brands(self, text: str) -> list[str]:
+        """The partner brands ``text`` names (exactly or misspelt), best first."""
+        found, _ = self._names.find(normalize(text)[:_MAX_QUERY_CHARS])
+        return [self.brands[b].id for b, _ in sorted(found.items(), key=lambda x: -x[1])]
+
     def _named(self, question: str, named: dict[int, float], terms: list[_Term], top: int) -> Match:
         """A brand is named: it decides the brand; the question's other words pick the tip."""
         strength = max(named.values())

@@ -9,6 +9,7 @@ place. Callers are told a write happened only after it is committed.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import AsyncIterator, Sequence
 
 import aiosqlite
 
+from .reports import REPORTS_PER_HOUR, Draft, check_transition, reference
 from .text import normalize
 
 # Each entry is one migration; the database's user_version is how many have been applied.
@@ -43,6 +45,77 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     CREATE INDEX unanswered_normalized ON unanswered (normalized);
+    """,
+    # 2: suspected-counterfeit reports, their evidence and status history; the shopper
+    #    notification outbox; persisted conversations and per-user conversation drafts
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        lang TEXT NOT NULL DEFAULT 'zh',
+        brand TEXT,
+        brand_other TEXT,
+        product TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        shop TEXT NOT NULL,
+        link TEXT,
+        share_code TEXT,
+        order_number TEXT,
+        price_cents INTEGER CHECK (price_cents IS NULL OR price_cents >= 0),
+        purchase_date TEXT,
+        problem TEXT NOT NULL,
+        failed_tip TEXT,
+        official_check TEXT NOT NULL,
+        consent INTEGER NOT NULL CHECK (consent IN (0, 1)),
+        status TEXT NOT NULL DEFAULT 'submitted',
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX reports_user_order ON reports (user_id, order_number) WHERE order_number IS NOT NULL;
+    CREATE INDEX reports_user_time ON reports (user_id, created_at);
+    CREATE INDEX reports_brand_status ON reports (brand, status);
+    CREATE TABLE evidence (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        file_id TEXT NOT NULL,
+        file_unique_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mime TEXT NOT NULL
+    );
+    CREATE INDEX evidence_report ON evidence (report_id);
+    CREATE TABLE status_history (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        changed_by INTEGER,
+        note TEXT,
+        changed_at REAL NOT NULL
+    );
+    CREATE INDEX status_history_report ON status_history (report_id);
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        history_id INTEGER NOT NULL REFERENCES status_history (id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        sent_at REAL,
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX notifications_pending ON notifications (sent_at) WHERE sent_at IS NULL;
+    CREATE TABLE conversations (
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (name, key)
+    );
+    CREATE TABLE user_data (
+        user_id INTEGER PRIMARY KEY,
+        data TEXT NOT NULL
+    );
     """,
 ]
 
@@ -143,6 +216,203 @@ class Store:
         rows = await self.fetch("SELECT vote, COUNT(*) FROM feedback WHERE brand = ? AND tip = ? GROUP BY vote", (brand, tip))
         counts = {r[0]: r[1] for r in rows}
         return counts.get(1, 0), counts.get(-1, 0)
+
+
+    # --- reports -------------------------------------------------------------------------
+
+    async def submit_report(self, user_id: int, chat_id: int, draft: Draft) -> "Submitted":
+        """Store a finished report in one transaction and return its reference once committed.
+
+        The same shopper reporting the same order again is a duplicate: the first report is
+        flagged (its duplicate count grows) and its reference is returned; nothing is stored twice.
+        """
+        now = time.time()
+        async with self.transaction() as db:
+            if draft.order_number:
+                async with db.execute(
+                    "SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number)
+                ) as cursor:
+                    existing = await cursor.fetchone()
+                if existing:
+                    await db.execute("UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?", (now, existing[0]))
+                    return Submitted(existing[1], duplicate=True)
+            if await self._recent_reports(db, user_id, now) >= REPORTS_PER_HOUR:
+                raise TooManyReports()
+            async with db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM reports") as cursor:
+                report_id = (await cursor.fetchone())[0]
+            ref = reference(report_id, time.gmtime(now).tm_year)
+            await db.execute(
+                f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_REPORT_FIELDS)}, status, created_at, updated_at) "
+                f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in _REPORT_FIELDS)}, 'submitted', ?, ?)",
+                (report_id, ref, user_id, chat_id, *(_field(draft, f) for f in _REPORT_FIELDS), now, now),
+            )
+            await db.executemany(
+                "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)",
+                [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos],
+            )
+            await db.execute(
+                "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) VALUES (?, NULL, 'submitted', ?, ?)",
+                (report_id, user_id, now),
+            )
+        return Submitted(ref, duplicate=False)
+
+    async def recent_reports(self, user_id: int) -> int:
+        """How many reports the user submitted in the last hour."""
+        return await self._recent_reports(self._db, user_id, time.time())
+
+    @staticmethod
+    async def _recent_reports(db: aiosqlite.Connection, user_id: int, now: float) -> int:
+        async with db.execute("SELECT COUNT(*) FROM reports WHERE user_id = ? AND created_at > ?", (user_id, now - 3600)) as cursor:
+            return (await cursor.fetchone())[0]
+
+    async def report(self, ref: str) -> "ReportRecord | None":
+        rows = await self.fetch("SELECT * FROM reports WHERE reference = ?", (ref.strip().upper(),))
+        return ReportRecord.from_row(rows[0]) if rows else None
+
+    async def reports_of(self, user_id: int, limit: int = 20) -> list["ReportRecord"]:
+        rows = await self.fetch("SELECT * FROM reports WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit))
+        return [ReportRecord.from_row(r) for r in rows]
+
+    async def evidence(self, report_id: int) -> list[aiosqlite.Row]:
+        return await self.fetch("SELECT * FROM evidence WHERE report_id = ? ORDER BY id", (report_id,))
+
+    async def history(self, report_id: int) -> list[aiosqlite.Row]:
+        return await self.fetch("SELECT * FROM status_history WHERE report_id = ? ORDER BY id", (report_id,))
+
+    async def change_status(self, ref: str, wanted: str, changed_by: int | None, note: str | None = None) -> "ReportRecord":
+        """Move a report on (refused if the lifecycle does not allow it); the shopper is queued a message."""
+        now = time.time()
+        async with self.transaction() as db:
+            async with db.execute("SELECT * FROM reports WHERE reference = ?", (ref.strip().upper(),)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                raise LookupError(f"no report {ref}")
+            new = check_transition(row["status"], wanted)
+            await db.execute("UPDATE reports SET status = ?, updated_at = ? WHERE id = ?", (new.value, now, row["id"]))
+            cursor = await db.execute(
+                "INSERT INTO status_history (report_id, from_status, to_status, changed_by, note, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (row["id"], row["status"], new.value, changed_by, _clip(note), now),
+            )
+            await db.execute(
+                "INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (row["id"], cursor.lastrowid, now)
+            )
+        updated = await self.report(ref)
+        assert updated is not None
+        return updated
+
+    async def pending_notifications(self, limit: int = 50) -> list["Notification"]:
+        rows = await self.fetch(
+            """SELECT n.id, r.reference, r.chat_id, r.lang, r.product, h.from_status, h.to_status, h.note
+               FROM notifications n JOIN reports r ON r.id = n.report_id JOIN status_history h ON h.id = n.history_id
+               WHERE n.sent_at IS NULL AND n.attempts < 10 ORDER BY n.id LIMIT ?""",
+            (limit,),
+        )
+        return [Notification(*tuple(r)) for r in rows]
+
+    async def notification_done(self, notification_id: int, sent: bool) -> None:
+        async with self.transaction() as db:
+            if sent:
+                await db.execute("UPDATE notifications SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", (time.time(), notification_id))
+            else:
+                await db.execute("UPDATE notifications SET attempts = attempts + 1 WHERE id = ?", (notification_id,))
+
+    # --- conversation persistence ---------------------------------------------------------
+
+    async def conversations(self, name: str) -> dict[tuple, object]:
+        rows = await self.fetch("SELECT key, state FROM conversations WHERE name = ?", (name,))
+        return {tuple(json.loads(r["key"])): json.loads(r["state"]) for r in rows}
+
+    async def save_conversation(self, name: str, key: tuple, state: object) -> None:
+        async with self.transaction() as db:
+            if state is None:
+                await db.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, json.dumps(list(key))))
+            else:
+                await db.execute(
+                    "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+                    (name, json.dumps(list(key)), json.dumps(state)),
+                )
+
+    async def all_user_data(self) -> dict[int, dict]:
+        rows = await self.fetch("SELECT user_id, data FROM user_data")
+        return {r["user_id"]: json.loads(r["data"]) for r in rows}
+
+    async def save_user_data(self, user_id: int, data: dict | None) -> None:
+        async with self.transaction() as db:
+            if not data:
+                await db.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
+            else:
+                await db.execute(
+                    "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+                    (user_id, json.dumps(data, ensure_ascii=False)),
+                )
+
+
+class TooManyReports(Exception):
+    """The shopper reached the hourly report limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    reference: str
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    id: int
+    reference: str
+    chat_id: int
+    lang: str
+    product: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
+_REPORT_FIELDS = (
+    "lang", "brand", "brand_other", "product", "platform", "shop", "link", "share_code", "order_number",
+    "price_cents", "purchase_date", "problem", "failed_tip", "official_check", "consent",
+)
+
+
+def _field(draft: Draft, name: str) -> object:
+    value = getattr(draft, name)
+    return int(value) if name == "consent" else value
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """A stored report as enforcement and the shopper see it."""
+
+    id: int
+    reference: str
+    user_id: int
+    chat_id: int
+    lang: str
+    brand: str | None
+    brand_other: str | None
+    product: str
+    platform: str
+    shop: str
+    link: str | None
+    share_code: str | None
+    order_number: str | None
+    price_cents: int | None
+    purchase_date: str | None
+    problem: str
+    failed_tip: str | None
+    official_check: str
+    consent: bool
+    status: str
+    duplicates: int
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> "ReportRecord":
+        values = {k: row[k] for k in row.keys() if k in cls.__dataclass_fields__}
+        values["consent"] = bool(values["consent"])
+        return cls(**values)
 
 
 def _clip(text: str | None) -> str | None:

@@ -31,7 +31,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_tip, pattern=r"^tip:"),
         CallbackQueryHandler(on_feedback, pattern=r"^fb:(up|down):"),
         CallbackQueryHandler(on_alternatives, pattern=r"^alt:"),
-        CallbackQueryHandler(on_report_placeholder, pattern=r"^report:"),
         CallbackQueryHandler(on_noop, pattern=r"^noop$"),
         MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND, question),
         MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question),
@@ -221,10 +220,3 @@ async def on_noop(update: Update, context: Context) -> None:
     """A button that only shows a state (\"✅ recorded\"): stop the client's spinner."""
     if update.callback_query is not None:
         await update.callback_query.answer()
-
-
-async def on_report_placeholder(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    await query.answer()
-    await send(query.message, Reply(say("report_how", user_lang(update, context))))  # type: ignore[arg-type]

@@ -1,0 +1,504 @@
+"""Shoppers reporting a suspected fake: a guided conversation, one question at a time.
+
+Started by /report or the "举报疑似假货" button under an answer (brand and tip filled in).
+The draft lives in ``user_data`` (persisted in SQLite with the conversation state), so a report
+half written survives a restart; abandoned reports time out after 30 minutes. The shopper gets
+a reference number only after the report is committed. Status changes reach the shopper through
+the notification outbox, delivered by :func:`deliver_notifications`.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from ..core.evidence import store_evidence
+from ..core.reports import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    REPORTS_PER_HOUR,
+    Draft,
+    FieldError,
+    OfficialCheck,
+    Photo,
+    Platform,
+    clean_text,
+    missing_fields,
+    parse_date,
+    parse_link,
+    parse_order_number,
+    parse_price,
+)
+from ..core.store import TooManyReports
+from ..presenter import Button, Reply
+from ..texts import Lang, say
+from .common import Context, send, services, user_lang
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 30 * 60
+DRAFT = "report"
+BRAND_BUTTONS = 24
+
+# Conversation states, in the order the questions are asked.
+(BRAND, BRAND_OTHER, PRODUCT, PLATFORM, SHOP, LINK, ORDER, PRICE, DATE, PROBLEM, CHECK, PHOTOS, CONSENT, CONFIRM) = range(14)
+
+
+@dataclass(frozen=True)
+class TextStep:
+    """A question answered by typing: how to read the answer, and whether /skip is allowed."""
+
+    prompt: str
+    read: Callable[[str, Draft], None]
+    optional: bool = False
+
+
+def _set(field: str, parse: Callable[[str], object]) -> Callable[[str, Draft], None]:
+    def read(text: str, draft: Draft) -> None:
+        setattr(draft, field, parse(text))
+
+    return read
+
+
+def _read_link(text: str, draft: Draft) -> None:
+    draft.link, draft.share_code = parse_link(text)
+
+
+TEXT_STEPS: dict[int, TextStep] = {
+    BRAND_OTHER: TextStep("ask_brand_other", _set("brand_other", lambda t: clean_text(t, "brand_other"))),
+    PRODUCT: TextStep("ask_product", _set("product", lambda t: clean_text(t, "product"))),
+    SHOP: TextStep("ask_shop", _set("shop", lambda t: clean_text(t, "shop"))),
+    LINK: TextStep("ask_link", _read_link, optional=True),
+    ORDER: TextStep("ask_order", _set("order_number", parse_order_number), optional=True),
+    PRICE: TextStep("ask_price", _set("price_cents", parse_price), optional=True),
+    DATE: TextStep("ask_date", _set("purchase_date", parse_date), optional=True),
+    PROBLEM: TextStep("ask_problem", _set("problem", lambda t: clean_text(t, "problem"))),
+}
+NEXT = {BRAND: PRODUCT, BRAND_OTHER: PRODUCT, PRODUCT: PLATFORM, PLATFORM: SHOP, SHOP: LINK, LINK: ORDER, ORDER: PRICE,
+        PRICE: DATE, DATE: PROBLEM, PROBLEM: CHECK, CHECK: PHOTOS, PHOTOS: CONSENT, CONSENT: CONFIRM}
+
+
+def handlers() -> list[BaseHandler]:
+    text = filters.TEXT & ~filters.COMMAND
+    states: dict[object, list[BaseHandler]] = {
+        state: [MessageHandler(text, _answer_for(state)), CommandHandler("skip", _skip_for(state))] for state in TEXT_STEPS
+    }
+    states[BRAND] = [CallbackQueryHandler(on_brand, pattern=r"^rp:brand:"), MessageHandler(text, on_brand_typed)]
+    states[PLATFORM] = [CallbackQueryHandler(on_choice, pattern=r"^rp:platform:")]
+    states[CHECK] = [CallbackQueryHandler(on_choice, pattern=r"^rp:check:")]
+    states[PHOTOS] = [
+        MessageHandler(filters.PHOTO | filters.Document.IMAGE, on_photo),
+        CommandHandler(["done", "skip"], on_photos_done),
+        CallbackQueryHandler(on_photos_done, pattern=r"^rp:photos:done$"),
+        MessageHandler(filters.ALL & ~filters.COMMAND, on_not_photo),
+    ]
+    states[CONSENT] = [CallbackQueryHandler(on_choice, pattern=r"^rp:consent:")]
+    states[CONFIRM] = [CallbackQueryHandler(on_submit, pattern=r"^rp:submit$")]
+    states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, on_timeout)]
+    with warnings.catch_warnings():
+        # We want one conversation per chat and user, buttons included: exactly what the
+        # per_message=False warning describes.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*")
+        conversation = _conversation(states)
+    return [conversation, CommandHandler("myreports", my_reports)]
+
+
+def _conversation(states: dict[object, list[BaseHandler]]) -> ConversationHandler:
+    return ConversationHandler(
+        entry_points=[CommandHandler("report", start_report), CallbackQueryHandler(start_report, pattern=r"^report:")],
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", on_cancel),
+            CallbackQueryHandler(on_cancel, pattern=r"^rp:cancel$"),
+            MessageHandler(filters.COMMAND, on_other_command),
+            CallbackQueryHandler(on_stale_button, pattern=r"^rp:"),
+        ],
+        conversation_timeout=TIMEOUT_SECONDS,
+        name="report",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+# --- the draft ---------------------------------------------------------------------------------
+
+
+def _draft(context: Context) -> Draft:
+    data = context.user_data.get(DRAFT) if context.user_data is not None else None
+    return Draft.from_json(data) if data else Draft()
+
+
+def _save(context: Context, draft: Draft) -> None:
+    draft.updated_at = time.time()
+    if context.user_data is not None:
+        context.user_data[DRAFT] = draft.to_json()
+
+
+def _drop(context: Context) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+
+
+def _expired(context: Context) -> bool:
+    """A draft restored after a restart may be older than the timeout the restart forgot."""
+    draft = _draft(context)
+    return bool(draft.updated_at) and time.time() - draft.updated_at > TIMEOUT_SECONDS
+
+
+async def _reply(update: Update, reply: Reply) -> Message | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    return await send(message, reply)
+
+
+def _lang(context: Context, update: Update) -> Lang:
+    return _draft(context).lang if context.user_data and DRAFT in context.user_data else user_lang(update, context)  # type: ignore[return-value]
+
+
+# --- asking ------------------------------------------------------------------------------------
+
+
+async def _ask(update: Update, context: Context, state: int, note: str | None = None) -> int:
+    """Send the question for ``state`` (after ``note``, if any) and return it as the new state."""
+    question = _question(context, state)
+    if note:
+        question = Reply(f"{note}\n\n{question.html}", question.buttons)
+    await _reply(update, question)
+    return state
+
+
+def _question(context: Context, state: int) -> Reply:
+    draft = _draft(context)
+    lang: Lang = draft.lang  # type: ignore[assignment]
+    if state in TEXT_STEPS:
+        return Reply(say(TEXT_STEPS[state].prompt, lang))
+    if state == BRAND:
+        return _brand_question(context, lang)
+    if state == PLATFORM:
+        return _choices("ask_platform", "platform", [p.value for p in Platform], lang)
+    if state == CHECK:
+        return _choices("ask_check", "check", [c.value for c in OfficialCheck], lang)
+    if state == PHOTOS:
+        return Reply(say("ask_photos", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), "rp:photos:done"),),))
+    if state == CONSENT:
+        return Reply(say("ask_consent", lang), ((Button(say("yes", lang), "rp:consent:yes"), Button(say("no", lang), "rp:consent:no")),))
+    return _summary(context, draft, lang)
+
+
+def _choices(prompt: str, field: str, values: list[str], lang: Lang) -> Reply:
+    rows = tuple((Button(say(f"{field}_{v}", lang), f"rp:{field}:{v}"),) for v in values)
+    return Reply(say(prompt, lang), rows)
+
+
+def _brand_question(context: Context, lang: Lang) -> Reply:
+    brands = services(context).library.catalog.brands[:BRAND_BUTTONS]
+    rows = [tuple(Button(b.name, f"rp:brand:{b.id}") for b in brands[i : i + 2]) for i in range(0, len(brands), 2)]
+    rows.append((Button(say("brand_other", lang), "rp:brand:-"),))
+    return Reply(say("ask_brand", lang), tuple(rows))
+
+
+def _summary(context: Context, draft: Draft, lang: Lang) -> Reply:
+    catalog = services(context).library.catalog
+    brand = catalog.brand(draft.brand) if draft.brand else None
+    tip = brand.tip(draft.failed_tip) if brand and draft.failed_tip else None
+    price = f"¥{draft.price_cents / 100:,.2f}" if draft.price_cents is not None else None
+    rows = [
+        ("label_brand", brand.name if brand else draft.brand_other),
+        ("label_product", draft.product),
+        ("label_platform", say(f"platform_{draft.platform}", lang) if draft.platform else None),
+        ("label_shop", draft.shop),
+        ("label_link", draft.link or draft.share_code),
+        ("label_order", draft.order_number),
+        ("label_price", price),
+        ("label_date", draft.purchase_date),
+        ("label_problem", draft.problem),
+        ("label_failed_tip", tip.title if tip else None),
+        ("label_check", say(f"check_{draft.official_check}", lang) if draft.official_check else None),
+        ("label_photos", str(len(draft.photos))),
+        ("label_consent", say("yes" if draft.consent else "no", lang)),
+    ]
+    lines = [say("summary", lang)] + [
+        f"• {say(label, lang)}：{html.escape(value) if value else say('not_given', lang)}" for label, value in rows
+    ]
+    buttons = ((Button(say("submit", lang), "rp:submit"), Button(say("cancel", lang), "rp:cancel")),)
+    return Reply("\n".join(lines), buttons)
+
+
+# --- the steps ---------------------------------------------------------------------------------
+
+
+async def start_report(update: Update, context: Context) -> int:
+    """/report, or the button under an answer (brand and tip known)."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+    svc = services(context)
+    lang = user_lang(update, context)
+    user = update.effective_user
+    if user is None:
+        return ConversationHandler.END
+    if await svc.store.recent_reports(user.id) >= REPORTS_PER_HOUR:
+        await _reply(update, Reply(say("too_many_reports", lang, limit=REPORTS_PER_HOUR)))
+        return ConversationHandler.END
+    draft = Draft(lang=lang)
+    found = svc.library.catalog.by_ref(query.data.split(":", 1)[1]) if query and query.data else None
+    if found:
+        draft.brand, draft.failed_tip = found[0].id, found[1].id
+    _save(context, draft)
+    await _reply(update, Reply(say("report_start", lang)))
+    return await _ask(update, context, PRODUCT if found else BRAND)
+
+
+async def on_brand(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    if _expired(context):
+        return await on_timeout(update, context)
+    draft = _draft(context)
+    chosen = query.data.split(":", 2)[2]
+    if chosen == "-":
+        return await _ask(update, context, BRAND_OTHER)
+    if services(context).library.catalog.brand(chosen) is None:
+        return await _ask(update, context, BRAND)
+    draft.brand = chosen
+    _save(context, draft)
+    return await _ask(update, context, PRODUCT)
+
+
+async def on_brand_typed(update: Update, context: Context) -> int:
+    """A brand typed instead of tapped: a partner if the matcher recognises it, else 'other'."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if _expired(context):
+        return await on_timeout(update, context)
+    draft = _draft(context)
+    named = services(context).library.catalog.matcher.named_brands(message.text)
+    if len(named) == 1:
+        draft.brand = named[0]
+    else:
+        try:
+            draft.brand_other = clean_text(message.text, "brand_other")
+        except FieldError as problem:
+            await _reply(update, Reply(say(problem.key, draft.lang, **problem.values)))  # type: ignore[arg-type]
+            return BRAND
+    _save(context, draft)
+    return await _ask(update, context, PRODUCT)
+
+
+def _answer_for(state: int) -> Callable[[Update, Context], Awaitable[int | None]]:
+    async def on_answer(update: Update, context: Context) -> int | None:
+        return await on_text(update, context, state)
+
+    return on_answer
+
+
+def _skip_for(state: int) -> Callable[[Update, Context], Awaitable[int | None]]:
+    async def on_skip_here(update: Update, context: Context) -> int | None:
+        return await on_skip(update, context, state)
+
+    return on_skip_here
+
+
+async def on_text(update: Update, context: Context, state: int) -> int | None:
+    """An answer typed for the current question: checked, kept, and the next question asked."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if _expired(context):
+        return await on_timeout(update, context)
+    step = TEXT_STEPS[state]
+    draft = _draft(context)
+    try:
+        step.read(message.text, draft)
+    except FieldError as problem:
+        await _reply(update, Reply(say(problem.key, draft.lang, **problem.values)))  # type: ignore[arg-type]
+        return None  # stay: the same question again
+    _save(context, draft)
+    tip = _failed_tip_title(context, draft) if state == PROBLEM else None
+    note = say("failed_tip_noted", draft.lang, tip=tip) if tip else None  # type: ignore[arg-type]
+    return await _ask(update, context, NEXT[state], note)
+
+
+def _failed_tip_title(context: Context, draft: Draft) -> str | None:
+    brand = services(context).library.catalog.brand(draft.brand or "")
+    tip = brand.tip(draft.failed_tip) if brand and draft.failed_tip else None
+    return tip.title if tip else None
+
+
+async def on_skip(update: Update, context: Context, state: int) -> int | None:
+    if _expired(context):
+        return await on_timeout(update, context)
+    if not TEXT_STEPS[state].optional:
+        await _reply(update, Reply(say("not_skippable", _lang(context, update))))
+        return None
+    return await _ask(update, context, NEXT[state])
+
+
+async def on_choice(update: Update, context: Context) -> int | None:
+    """A button for platform, official check or consent."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    if _expired(context):
+        return await on_timeout(update, context)
+    _, field, value = query.data.split(":", 2)
+    draft = _draft(context)
+    if field == "platform" and value in Platform._value2member_map_:
+        draft.platform, state = value, PLATFORM
+    elif field == "check" and value in OfficialCheck._value2member_map_:
+        draft.official_check, state = value, CHECK
+    elif field == "consent" and value in ("yes", "no"):
+        draft.consent, state = value == "yes", CONSENT
+    else:
+        return None
+    _save(context, draft)
+    return await _ask(update, context, NEXT[state])
+
+
+async def on_photo(update: Update, context: Context) -> int | None:
+    """Each photo is downloaded at once and stored under its SHA-256, with Telegram's file_id."""
+    message = update.effective_message
+    assert message is not None
+    if _expired(context):
+        return await on_timeout(update, context)
+    draft = _draft(context)
+    lang: Lang = draft.lang  # type: ignore[assignment]
+    if len(draft.photos) >= MAX_PHOTOS:
+        await _reply(update, Reply(say("photos_full", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), "rp:photos:done"),),)))
+        return None
+    media = message.photo[-1] if message.photo else message.document
+    assert media is not None
+    if (media.file_size or 0) > MAX_PHOTO_BYTES:
+        await _reply(update, Reply(say("photo_too_big", lang)))
+        return None
+    data = bytes(await (await media.get_file()).download_as_bytearray())
+    mime = getattr(media, "mime_type", None) or "image/jpeg"
+    digest = store_evidence(services(context).settings.data_dir, data, mime)
+    draft.photos.append(Photo(digest, media.file_id, media.file_unique_id, len(data), mime))
+    _save(context, draft)
+    await _reply(update, Reply(say("photo_received", lang, n=len(draft.photos), left=MAX_PHOTOS - len(draft.photos)), ((Button(say("photos_done", lang), "rp:photos:done"),),)))
+    return None
+
+
+async def on_photos_done(update: Update, context: Context) -> int:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if _expired(context):
+        return await on_timeout(update, context)
+    return await _ask(update, context, CONSENT)
+
+
+async def on_not_photo(update: Update, context: Context) -> None:
+    await _reply(update, Reply(say("photo_expected", _lang(context, update))))
+
+
+async def on_submit(update: Update, context: Context) -> int:
+    """Commit, then — and only then — give the shopper the reference number."""
+    query = update.callback_query
+    assert query is not None and query.from_user is not None and query.message is not None
+    await query.answer()
+    if _expired(context):
+        return await on_timeout(update, context)
+    draft = _draft(context)
+    lang: Lang = draft.lang  # type: ignore[assignment]
+    if missing_fields(draft):
+        await _reply(update, Reply(say("missing_answers", lang)))
+        _drop(context)
+        return ConversationHandler.END
+    try:
+        result = await services(context).store.submit_report(query.from_user.id, query.message.chat.id, draft)
+    except TooManyReports:
+        await _reply(update, Reply(say("too_many_reports", lang, limit=REPORTS_PER_HOUR)))
+        _drop(context)
+        return ConversationHandler.END
+    except Exception:
+        log.exception("saving a report failed")
+        await _reply(update, Reply(say("save_failed", lang)))
+        return CONFIRM  # the draft stays: the shopper can press Submit again
+    _drop(context)
+    await query.edit_message_reply_markup(None)
+    await _reply(update, Reply(say("duplicate" if result.duplicate else "submitted", lang, ref=result.reference)))
+    return ConversationHandler.END
+
+
+async def on_cancel(update: Update, context: Context) -> int:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    lang = _lang(context, update)
+    _drop(context)
+    await _reply(update, Reply(say("cancelled", lang)))
+    return ConversationHandler.END
+
+
+async def on_timeout(update: Update, context: Context) -> int:
+    lang = _lang(context, update)
+    _drop(context)
+    await _reply(update, Reply(say("timed_out", lang)))
+    return ConversationHandler.END
+
+
+async def on_other_command(update: Update, context: Context) -> None:
+    await _reply(update, Reply(say("in_report", _lang(context, update))))
+
+
+async def on_stale_button(update: Update, context: Context) -> None:
+    """A report button from an earlier step: it no longer applies."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(say("in_report", _lang(context, update)), show_alert=True)
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+async def my_reports(update: Update, context: Context) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    lang = user_lang(update, context)
+    reports = await services(context).store.reports_of(user.id)
+    if not reports:
+        await _reply(update, Reply(say("no_reports", lang)))
+        return
+    catalog = services(context).library.catalog
+    lines = [say("my_reports", lang, n=len(reports))]
+    for r in reports:
+        brand = catalog.brand(r.brand) if r.brand else None
+        when = time.strftime("%Y-%m-%d", time.localtime(r.created_at))
+        name = brand.name if brand else r.brand_other or ""
+        lines.append(f"• <b>{r.reference}</b> {html.escape(name)} · {html.escape(r.product)} · {when} · {say('status_' + r.status, lang)}")
+    await _reply(update, Reply("\n".join(lines)))
+
+
+async def deliver_notifications(context: Context) -> None:
+    """Send queued status changes to the shoppers who reported (a repeating job; at least once)."""
+    store = services(context).store
+    for note in await store.pending_notifications():
+        lang: Lang = "en" if note.lang == "en" else "zh"
+        text = say("status_changed", lang, ref=note.reference, product=note.product, status=say(f"status_{note.to_status}", lang))
+        if note.note:
+            text += "\n" + say("status_note", lang, note=note.note)
+        try:
+            await context.bot.send_message(note.chat_id, text, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.warning("could not notify chat %s about %s: %s", note.chat_id, note.reference, exc)
+            await store.notification_done(note.id, sent=False)
+        else:
+            await store.notification_done(note.id, sent=True)

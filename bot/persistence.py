@@ -1,0 +1,92 @@
+"""python-telegram-bot persistence in the project's SQLite database.
+
+Only what must survive a restart is kept: conversation states (a report half written) and
+per-user data (the draft itself). The database is the one :class:`bot.core.store.Store` uses;
+this class opens it on first use, inside the running event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from .core.store import Store
+
+UPDATE_INTERVAL = 1.0  # seconds between saves: a crash loses at most the last second of a draft
+
+
+class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    def __init__(self, path: Path):
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
+            update_interval=UPDATE_INTERVAL,
+        )
+        self._path = path
+        self._store: Store | None = None
+        self._opening = asyncio.Lock()
+
+    async def store(self) -> Store:
+        async with self._opening:
+            if self._store is None:
+                self._store = await Store.open(self._path)
+            return self._store
+
+    async def close(self) -> None:
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    # --- what is kept ------------------------------------------------------------------------
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return await (await self.store()).all_user_data()
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        await (await self.store()).save_user_data(user_id, data)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await (await self.store()).save_user_data(user_id, None)
+
+    async def get_conversations(self, name: str) -> dict[tuple[int | str, ...], object]:
+        return await (await self.store()).conversations(name)
+
+    async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
+        await (await self.store()).save_conversation(name, tuple(key), new_state)
+
+    # --- what is not -------------------------------------------------------------------------
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Chat data is not kept."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Chat data is not kept."""
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        """Bot data is not kept: the services in it are rebuilt at start."""
+
+    async def get_callback_data(self) -> Any:
+        return None
+
+    async def update_callback_data(self, data: Any) -> None:
+        """Callback data is plain strings; nothing to keep."""
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        """The in-memory copy is the current one."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Chat data is not kept."""
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        """Bot data is not kept."""
+
+    async def flush(self) -> None:
+        """Every update is written when it is made."""
