@@ -120,6 +120,7 @@ MIGRATIONS: list[str] = [
 ]
 
 MAX_QUESTION_CHARS = 1000
+MAX_BATCH = 200  # reports committed together at most (group commit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,8 @@ class Store:
         self._db = connection
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._queue: list[tuple[int, int, Draft, asyncio.Future[Submitted]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> "Store":
@@ -221,39 +224,78 @@ class Store:
     # --- reports -------------------------------------------------------------------------
 
     async def submit_report(self, user_id: int, chat_id: int, draft: Draft) -> "Submitted":
-        """Store a finished report in one transaction and return its reference once committed.
+        """Store a finished report and return its reference once it is committed.
+
+        Reports arriving together are written in one transaction (group commit): each in its
+        own savepoint, so one refused report does not undo the others, and every caller is
+        answered only after the commit that holds its report. With synchronous=FULL, that is
+        one fsync per batch instead of one per report.
 
         The same shopper reporting the same order again is a duplicate: the first report is
         flagged (its duplicate count grows) and its reference is returned; nothing is stored twice.
         """
+        future: asyncio.Future[Submitted] = asyncio.get_running_loop().create_future()
+        self._queue.append((user_id, chat_id, draft, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        return await future
+
+    async def _write_queued(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            outcomes: list[Submitted | BaseException] = []
+            try:
+                async with self.transaction() as db:
+                    for user_id, chat_id, draft, _ in batch:
+                        outcomes.append(await self._insert_in_savepoint(db, user_id, chat_id, draft))
+            except Exception as exc:  # the commit failed: nobody's report is saved
+                outcomes = [exc] * len(batch)
+            for (*_, future), outcome in zip(batch, outcomes):
+                if future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def _insert_in_savepoint(self, db: aiosqlite.Connection, user_id: int, chat_id: int, draft: Draft) -> "Submitted | Exception":
+        await db.execute("SAVEPOINT report")
+        try:
+            result: Submitted | Exception = await self._insert_report(db, user_id, chat_id, draft)
+        except Exception as exc:
+            await db.execute("ROLLBACK TO report")
+            result = exc
+        await db.execute("RELEASE report")
+        return result
+
+    async def _insert_report(self, db: aiosqlite.Connection, user_id: int, chat_id: int, draft: Draft) -> "Submitted":
         now = time.time()
-        async with self.transaction() as db:
-            if draft.order_number:
-                async with db.execute(
-                    "SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number)
-                ) as cursor:
-                    existing = await cursor.fetchone()
-                if existing:
-                    await db.execute("UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?", (now, existing[0]))
-                    return Submitted(existing[1], duplicate=True)
-            if await self._recent_reports(db, user_id, now) >= REPORTS_PER_HOUR:
-                raise TooManyReports()
-            async with db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM reports") as cursor:
-                report_id = (await cursor.fetchone())[0]
-            ref = reference(report_id, time.gmtime(now).tm_year)
-            await db.execute(
-                f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_REPORT_FIELDS)}, status, created_at, updated_at) "
-                f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in _REPORT_FIELDS)}, 'submitted', ?, ?)",
-                (report_id, ref, user_id, chat_id, *(_field(draft, f) for f in _REPORT_FIELDS), now, now),
-            )
-            await db.executemany(
-                "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)",
-                [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos],
-            )
-            await db.execute(
-                "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) VALUES (?, NULL, 'submitted', ?, ?)",
-                (report_id, user_id, now),
-            )
+        if draft.order_number:
+            async with db.execute(
+                "SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number)
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing:
+                await db.execute("UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?", (now, existing[0]))
+                return Submitted(existing[1], duplicate=True)
+        if await self._recent_reports(db, user_id, now) >= REPORTS_PER_HOUR:
+            raise TooManyReports()
+        async with db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM reports") as cursor:
+            report_id = (await cursor.fetchone())[0]
+        ref = reference(report_id, time.gmtime(now).tm_year)
+        await db.execute(
+            f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_REPORT_FIELDS)}, status, created_at, updated_at) "
+            f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in _REPORT_FIELDS)}, 'submitted', ?, ?)",
+            (report_id, ref, user_id, chat_id, *(_field(draft, f) for f in _REPORT_FIELDS), now, now),
+        )
+        await db.executemany(
+            "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)",
+            [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos],
+        )
+        await db.execute(
+            "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) VALUES (?, NULL, 'submitted', ?, ?)",
+            (report_id, user_id, now),
+        )
         return Submitted(ref, duplicate=False)
 
     async def recent_reports(self, user_id: int) -> int:
