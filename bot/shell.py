@@ -4,6 +4,7 @@ It starts the project's loopback Bot API server on 127.0.0.1, runs the same Appl
 ``authbot run`` against it, and turns what you type into messages from a simulated user.
 Buttons are printed numbered; typing the number presses it. Shell commands:
 
+    N                press button N of the newest message that has buttons
     /upload FILE     send FILE as a document (brand staff uploading a tip file)
     /photo FILE      send FILE as a photo
     /as ID [NAME]    become another Telegram user (an admin, brand staff, a shopper)
@@ -54,6 +55,8 @@ class Terminal:
             body = message.plain_text or (f"[document: {len(message.document or b'')} bytes]" if message.document else "")
         print(f"\n{tag} {body}", file=self.out)
         rows = message.buttons
+        if not rows and not message.is_edit:
+            self.buttons = []  # the newest message has no buttons: numbers are text again
         if rows:
             self.buttons = []
             for row in rows:
@@ -104,11 +107,8 @@ async def _chat(server: LoopbackBotAPI, user: SimUser, terminal: Terminal, inp: 
 
 async def _act(server: LoopbackBotAPI, user: SimUser, terminal: Terminal, line: str, out: TextIO) -> SimUser:
     """Do what one line of input says; returns the user now typing (``/as`` changes it)."""
-    if line.isdigit() and terminal.buttons:
-        number = int(line)
-        if not 1 <= number <= len(terminal.buttons):
-            raise ValueError(f"no button {number}; there are {len(terminal.buttons)}")
-        message, _label, data = terminal.buttons[number - 1]
+    if line.isdigit() and 1 <= int(line) <= len(terminal.buttons):
+        message, _label, data = terminal.buttons[int(line) - 1]
         await user.press_nowait(message, callback_data=data)
         return user
     command, _, rest = line.partition(" ")
