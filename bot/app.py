@@ -22,7 +22,7 @@ from telegram.request import HTTPXRequest
 
 from .config import Settings, check_token
 from .core.library import GuideLibrary
-from .handlers import reports, shoppers
+from .handlers import admin, reports, shoppers, staff
 from .handlers.common import Context, Services
 from .logs import configure_logging
 from .persistence import SqlitePersistence
@@ -142,7 +142,7 @@ def build_application(
     builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder()).persistence(persistence)
     builder = builder.rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    app.add_handlers([*reports.handlers(), *shoppers.handlers()])
+    app.add_handlers([*reports.handlers(), *admin.handlers(), *staff.handlers(), *shoppers.handlers()])
     app.add_error_handler(on_error)
     return app
 

@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--name", default="你", help="your display name")
     shell.set_defaults(handler=cmd_shell)
 
+    roles = sub.add_parser("roles", help="list, grant and revoke roles (admin, staff BRAND, enforcement [BRAND])")
+    roles.add_argument("action", choices=["list", "grant", "revoke"])
+    roles.add_argument("user_id", type=int, nargs="?")
+    roles.add_argument("role", nargs="?", choices=["admin", "staff", "enforcement"])
+    roles.add_argument("brand", nargs="?")
+    roles.set_defaults(handler=cmd_roles)
+
     unanswered = sub.add_parser("unanswered", help="questions no tip answered, most asked first")
     unanswered.add_argument("--limit", type=_positive, default=50)
     unanswered.add_argument("--brand", help="only questions that came closest to this brand")
@@ -199,6 +206,35 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
 
     GuideLibrary.open(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
     asyncio.run(run_shell(settings, args.user, args.name))
+    return 0
+
+
+def cmd_roles(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .core.roles import parse_grant
+    from .core.store import Store
+
+    if args.action != "list" and (args.user_id is None or args.role is None):
+        raise UserError(f"usage: authbot roles {args.action} USER_ID ROLE [BRAND]")
+
+    async def act() -> list[str]:
+        store = await Store.open(settings.database)
+        try:
+            if args.action == "list":
+                configured = [f"{i}\tadmin\t*\t(config)" for i in sorted(settings.admin_ids)]
+                return configured + [f"{g.user_id}\t{g.role.value}\t{g.brand or '*'}" for g in await store.grants()]
+            grant = parse_grant(args.user_id, args.role, args.brand)
+            changed = await (store.grant(grant, None) if args.action == "grant" else store.revoke(grant, None))
+            return [f"{args.action}: {'done' if changed else 'nothing to do'}"]
+        finally:
+            await store.close()
+
+    try:
+        lines = asyncio.run(act())
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    print("\n".join(lines))
     return 0
 
 

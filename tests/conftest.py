@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import pathlib
+import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -61,8 +62,10 @@ BUNDLED_GUIDES = ROOT / "brand_guides"
 
 @pytest.fixture
 def settings(tmp_path: pathlib.Path) -> Settings:
-    """Bundled guides, a fresh data directory per test, one admin (user 1)."""
-    return Settings(guides_dir=BUNDLED_GUIDES, data_dir=tmp_path / "data", admin_ids=frozenset({1}))
+    """A copy of the bundled guides (uploads change it), a fresh data directory, one admin (user 1)."""
+    guides = tmp_path / "guides"
+    shutil.copytree(BUNDLED_GUIDES, guides)
+    return Settings(guides_dir=guides, data_dir=tmp_path / "data", admin_ids=frozenset({1}))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ place. Callers are told a write happened only after it is committed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from typing import AsyncIterator, Sequence
 
 import aiosqlite
 
+from .roles import Grant, Role
 from .reports import REPORTS_PER_HOUR, Draft, check_transition, reference
 from .text import normalize
 
@@ -116,6 +118,49 @@ MIGRATIONS: list[str] = [
         user_id INTEGER PRIMARY KEY,
         data TEXT NOT NULL
     );
+    """,
+    # 3: roles and the audit log; every installed guide version; which question each answer
+    #    answered (so a 👎 says what was asked); unanswered phrasings staff have dealt with
+    """
+    CREATE TABLE roles (
+        user_id INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'enforcement')),
+        brand TEXT NOT NULL DEFAULT '',
+        granted_by INTEGER,
+        granted_at REAL NOT NULL,
+        PRIMARY KEY (user_id, role, brand)
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        actor INTEGER,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX audit_time ON audit (at);
+    CREATE TABLE guide_versions (
+        id INTEGER PRIMARY KEY,
+        brand TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        content BLOB NOT NULL,
+        installed_by INTEGER,
+        installed_at REAL NOT NULL,
+        note TEXT,
+        UNIQUE (brand, version)
+    );
+    CREATE TABLE answered (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        brand TEXT NOT NULL,
+        tip TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    ALTER TABLE unanswered ADD COLUMN resolved_at REAL;
+    ALTER TABLE feedback ADD COLUMN resolved_at REAL;
     """,
 ]
 
@@ -387,6 +432,112 @@ class Store:
                     "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
                     (user_id, json.dumps(data, ensure_ascii=False)),
                 )
+
+
+    # --- roles and audit ------------------------------------------------------------------
+
+    async def grants(self, user_id: int | None = None) -> list[Grant]:
+        where, params = ("WHERE user_id = ?", (user_id,)) if user_id is not None else ("", ())
+        rows = await self.fetch(f"SELECT user_id, role, brand FROM roles {where} ORDER BY user_id, role, brand", params)
+        return [Grant(r["user_id"], Role(r["role"]), r["brand"] or None) for r in rows]
+
+    async def grant(self, grant: Grant, by: int | None) -> bool:
+        """True if the grant is new."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO roles (user_id, role, brand, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)",
+                (grant.user_id, grant.role.value, grant.brand or "", by, time.time()),
+            )
+            added = cursor.rowcount > 0
+            if added:
+                await self._audit(db, by, "grant", str(grant.user_id), f"{grant.role.value} {grant.brand or '*'}")
+        return added
+
+    async def revoke(self, grant: Grant, by: int | None) -> bool:
+        """True if there was such a grant."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM roles WHERE user_id = ? AND role = ? AND brand = ?", (grant.user_id, grant.role.value, grant.brand or "")
+            )
+            removed = cursor.rowcount > 0
+            if removed:
+                await self._audit(db, by, "revoke", str(grant.user_id), f"{grant.role.value} {grant.brand or '*'}")
+        return removed
+
+    async def audit(self, actor: int | None, action: str, target: str | None = None, detail: str | None = None) -> None:
+        async with self.transaction() as db:
+            await self._audit(db, actor, action, target, detail)
+
+    @staticmethod
+    async def _audit(db: aiosqlite.Connection, actor: int | None, action: str, target: str | None, detail: str | None) -> None:
+        await db.execute(
+            "INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)", (actor, action, target, detail, time.time())
+        )
+
+    async def audit_log(self, limit: int = 100) -> list[aiosqlite.Row]:
+        return await self.fetch("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+
+    # --- guide versions -------------------------------------------------------------------
+
+    async def add_guide_version(self, brand: str, content: bytes, by: int | None, note: str | None = None) -> int:
+        """Keep a version of a brand's tip file; returns its number (1, 2, …)."""
+        async with self.transaction() as db:
+            async with db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM guide_versions WHERE brand = ?", (brand,)) as cursor:
+                version = (await cursor.fetchone())[0]
+            await db.execute(
+                "INSERT INTO guide_versions (brand, version, sha256, content, installed_by, installed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (brand, version, hashlib.sha256(content).hexdigest(), content, by, time.time(), note),
+            )
+            await self._audit(db, by, "guide", brand, f"v{version} {note or ''}".strip())
+        return version
+
+    async def guide_versions(self, brand: str) -> list[aiosqlite.Row]:
+        return await self.fetch(
+            "SELECT version, sha256, installed_by, installed_at, note, length(content) AS size FROM guide_versions WHERE brand = ? ORDER BY version DESC",
+            (brand,),
+        )
+
+    async def guide_version(self, brand: str, version: int) -> bytes | None:
+        rows = await self.fetch("SELECT content FROM guide_versions WHERE brand = ? AND version = ?", (brand, version))
+        return bytes(rows[0]["content"]) if rows else None
+
+    # --- what shoppers asked that the guides miss -------------------------------------------
+
+    async def record_answer(self, chat_id: int, message_id: int, question: str, brand: str, tip: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO answered (chat_id, message_id, question, brand, tip, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (chat_id, message_id, _clip(question), brand, tip, time.time()),
+            )
+
+    async def answered_question(self, chat_id: int, message_id: int) -> str | None:
+        rows = await self.fetch("SELECT question FROM answered WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+        return rows[0]["question"] if rows else None
+
+    async def missed_phrasings(self, brand: str, limit: int = 500) -> list[Phrasing]:
+        """Questions about ``brand`` that found no tip or got a 👎, not yet dealt with."""
+        rows = await self.fetch(
+            """SELECT 'u' || id AS key, question, created_at FROM unanswered WHERE brand = ? AND resolved_at IS NULL
+               UNION ALL
+               SELECT 'f' || id, question, created_at FROM feedback WHERE brand = ? AND vote = -1 AND question IS NOT NULL AND resolved_at IS NULL
+               ORDER BY created_at DESC LIMIT ?""",
+            (brand, brand, limit),
+        )
+        return [Phrasing(r["key"], r["question"]) for r in rows]
+
+    async def resolve_phrasings(self, keys: list[str], by: int | None, action: str, detail: str) -> None:
+        now = time.time()
+        async with self.transaction() as db:
+            for key in keys:
+                table = "unanswered" if key.startswith("u") else "feedback"
+                await db.execute(f"UPDATE {table} SET resolved_at = ? WHERE id = ?", (now, int(key[1:])))
+            await self._audit(db, by, action, None, detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrasing:
+    key: str       # 'u<id>' an unanswered question, 'f<id>' a question that got 👎
+    question: str
 
 
 class TooManyReports(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update, User
@@ -10,9 +11,10 @@ from telegram.ext import ContextTypes
 
 from ..config import Settings
 from ..core.library import GuideLibrary
+from ..core.roles import Permissions
 from ..core.store import Store
 from ..presenter import Reply, split_html
-from ..texts import Lang
+from ..texts import Lang, say
 
 Context = ContextTypes.DEFAULT_TYPE
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -39,6 +41,28 @@ def user_lang(update: Update, context: Context) -> Lang:
     user: User | None = update.effective_user
     code = (user.language_code or "") if user else ""
     return "en" if code and not code.startswith("zh") else "zh"
+
+
+async def permissions(update: Update, context: Context) -> Permissions:
+    """The user's roles as they are right now (looked up for every privileged action)."""
+    user = update.effective_user
+    if user is None:
+        return Permissions(0, ())
+    svc = services(context)
+    return Permissions(user.id, tuple(await svc.store.grants(user.id)), user.id in svc.settings.admin_ids)
+
+
+async def refuse(update: Update, context: Context) -> None:
+    """A plain refusal: no hint of what exists or why."""
+    lang = user_lang(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer(html.unescape(say("refused", lang)), show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(say("refused", lang), parse_mode=ParseMode.HTML)
+
+
+def command_args(context: Context) -> list[str]:
+    return list(context.args or [])
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -65,10 +65,12 @@ async def question(update: Update, context: Context) -> None:
     svc = services(context)
     catalog = svc.library.catalog
     match = catalog.ask(text)
-    if match.answer is None:
-        best = match.candidates[0].score if match.candidates else 0.0
-        await svc.store.record_unanswered(text, best, match.candidates[0].brand if match.candidates else None)
-    await send(message, presenter.answer(catalog, match, lang), quote=is_group(message))
+    if match.answer is None or match.brand_only:  # no tip found: brand staff should see this
+        closest = match.answer or (match.candidates[0] if match.candidates else None)
+        await svc.store.record_unanswered(text, closest.score if closest else 0.0, closest.brand if closest else None)
+    sent = await send(message, presenter.answer(catalog, match, lang), quote=is_group(message))
+    if match.answer is not None and not match.brand_only:
+        await svc.store.record_answer(sent.chat.id, sent.message_id, text, match.answer.brand, match.answer.tip)
 
 
 def _addressed_text(message: Message, context: Context) -> str | None:
@@ -198,7 +200,9 @@ async def on_feedback(update: Update, context: Context) -> None:
         await query.answer(say("expired_button", lang), show_alert=True)
         return
     brand, tip = found
-    await services(context).store.record_feedback(query.from_user.id, brand.id, tip.id, 1 if vote == "up" else -1)
+    store = services(context).store
+    asked = await store.answered_question(query.message.chat.id, query.message.message_id) if query.message else None
+    await store.record_feedback(query.from_user.id, brand.id, tip.id, 1 if vote == "up" else -1, asked)
     await query.answer(say("feedback_thanks", lang))
     await query.edit_message_reply_markup(_without_votes(query.message, say(f"feedback_recorded_{vote}", lang)))
 

@@ -602,11 +602,18 @@ class World:
         last_name: str | None = None,
         language_code: str | None = None,
     ) -> SimUser:
-        """A simulated person; their private chat has the same id and exists at once."""
+        """A simulated person; their private chat has the same id and exists at once.
+
+        Asking for the same user again gives a handle on the same private chat, so replies
+        are never split between two handles.
+        """
         wire = {"id": user_id, "is_bot": False, "first_name": first_name}
         extras = {"last_name": last_name, "username": username, "language_code": language_code}
         person = SimUser(self, wire | {key: value for key, value in extras.items() if value})
-        self.chats[user_id] = person.chat
+        if user_id in self.chats:
+            person.chat = self.chats[user_id]
+        else:
+            self.chats[user_id] = person.chat
         return person
 
     def group(self, chat_id: int, title: str, *, username: str | None = None) -> SimChat:
