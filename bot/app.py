@@ -22,7 +22,7 @@ from telegram.request import HTTPXRequest
 
 from .config import Settings, check_token
 from .core.library import GuideLibrary
-from .handlers import admin, reports, shoppers, staff
+from .handlers import admin, enforcement, reports, shoppers, staff
 from .handlers.common import Context, Services
 from .logs import configure_logging
 from .persistence import SqlitePersistence
@@ -37,6 +37,7 @@ COMMANDS = [
     ("brands", "按品类浏览合作品牌", "Browse partner brands"),
     ("report", "举报疑似假货", "Report a suspected fake"),
     ("myreports", "我的举报和进度", "My reports and their status"),
+    ("whoami", "我的身份和权限", "Who am I (roles)"),
     ("help", "帮助", "Help"),
 ]
 
@@ -142,7 +143,7 @@ def build_application(
     builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder()).persistence(persistence)
     builder = builder.rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    app.add_handlers([*reports.handlers(), *admin.handlers(), *staff.handlers(), *shoppers.handlers()])
+    app.add_handlers([*reports.handlers(), *enforcement.handlers(), *admin.handlers(), *staff.handlers(), *shoppers.handlers()])
     app.add_error_handler(on_error)
     return app
 

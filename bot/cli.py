@@ -7,16 +7,20 @@ stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import presenter
+from typing import TYPE_CHECKING
+
 from .config import ConfigError, Settings, load_settings
-from .core.guides import GuideInvalid, load_guide
-from .core.library import Catalog, GuideLibrary, GuidesNotFound
-from .texts import language_of
+from .core.guides import GuideInvalid, GuidesNotFound, load_guide
+from .core.reports import Status
+
+if TYPE_CHECKING:  # the matcher's dictionaries load only for the commands that match
+    from .core.library import Catalog
 
 EXIT_USAGE = 2
 
@@ -88,11 +92,39 @@ def _parser() -> argparse.ArgumentParser:
     roles.add_argument("brand", nargs="?")
     roles.set_defaults(handler=cmd_roles)
 
+    exporting = sub.add_parser("export", help="reports as CSV (Excel-safe, UTF-8 with BOM) or JSONL, streamed")
+    exporting.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    exporting.add_argument("--brand", action="append", help="only this brand (repeatable)")
+    exporting.add_argument("--status", choices=[s.value for s in Status])
+    exporting.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
+    exporting.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="inclusive")
+    exporting.add_argument("--out", required=True, metavar="FILE")
+    exporting.set_defaults(handler=cmd_export)
+
+    pack = sub.add_parser("evidence", help="an evidence pack (zip with SHA-256 manifest), or --verify one")
+    pack.add_argument("reference", nargs="?", help="e.g. FW-2026-000123")
+    pack.add_argument("--out", metavar="FILE.zip")
+    pack.add_argument("--verify", metavar="FILE.zip", help="check a pack against its manifest")
+    pack.set_defaults(handler=cmd_evidence)
+
+    status = sub.add_parser("status", help="move a report to a new status (the shopper is notified by the running bot)")
+    status.add_argument("reference")
+    status.add_argument("status", choices=[s.value for s in Status])
+    status.add_argument("--note")
+    status.set_defaults(handler=cmd_status)
+
     unanswered = sub.add_parser("unanswered", help="questions no tip answered, most asked first")
     unanswered.add_argument("--limit", type=_positive, default=50)
     unanswered.add_argument("--brand", help="only questions that came closest to this brand")
     unanswered.set_defaults(handler=cmd_unanswered)
     return parser
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-30, got {value!r}") from None
 
 
 def _positive(value: str) -> int:
@@ -105,8 +137,10 @@ def _positive(value: str) -> int:
     return number
 
 
-def open_catalog(settings: Settings) -> Catalog:
+def open_catalog(settings: Settings) -> "Catalog":
     """The guides in ``settings.guides_dir``; broken files are reported on stderr and skipped."""
+    from .core.library import GuideLibrary
+
     catalog = GuideLibrary.open(settings.guides_dir).catalog
     for error in catalog.errors:
         print(f"authbot: skipped: {error}", file=sys.stderr)
@@ -116,6 +150,9 @@ def open_catalog(settings: Settings) -> Catalog:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from . import presenter
+    from .texts import language_of
+
     question = " ".join(args.question)
     catalog = open_catalog(settings)
     lang = language_of(question)
@@ -204,7 +241,9 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
 
     from .shell import run_shell
 
-    GuideLibrary.open(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
+    from .core.guides import load_guides
+
+    load_guides(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
     asyncio.run(run_shell(settings, args.user, args.name))
     return 0
 
@@ -235,6 +274,75 @@ def cmd_roles(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     print("\n".join(lines))
+    return 0
+
+
+def _with_store(settings: Settings, work):  # type: ignore[no-untyped-def]
+    """Run ``work(store)`` on the project's database, opened and closed around it."""
+    import asyncio
+
+    from .core.store import Store
+
+    async def run():  # type: ignore[no-untyped-def]
+        store = await Store.open(settings.database)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .core.exports import ExportFilter, export
+
+    if not settings.database.exists():
+        raise UserError(f"no database at {settings.database} (set AUTHBOT_DATA_DIR)")
+    _with_store(settings, lambda store: store.audit(None, "export", ",".join(args.brand or []) or None, f"cli {args.format}"))
+    where = ExportFilter(frozenset(b.lower() for b in args.brand) if args.brand else None, args.status, args.since, args.until)
+    try:
+        count = export(settings.database, where, args.format, Path(args.out))
+    except OSError as exc:
+        raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
+    print(f"exported {count} reports to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_evidence(args: argparse.Namespace, settings: Settings) -> int:
+    from .core.evidence import build_pack, verify_pack
+
+    if args.verify:
+        problems = verify_pack(Path(args.verify))
+        for problem in problems:
+            print(problem)
+        print("ok: every file matches the manifest" if not problems else f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1 if problems else 0
+    if not args.reference or not args.out:
+        raise UserError("usage: authbot evidence REFERENCE --out FILE.zip, or authbot evidence --verify FILE.zip")
+
+    async def parts(store):  # type: ignore[no-untyped-def]
+        report = await store.report(args.reference)
+        if report is None:
+            return None
+        await store.audit(None, "evidence pack", report.reference, "cli")
+        return await store.pack_parts(report)
+
+    found = _with_store(settings, parts)
+    if found is None:
+        raise UserError(f"no report {args.reference}")
+    missing = build_pack(settings.data_dir, *found, Path(args.out))
+    print(f"wrote {args.out}" + (f"; {len(missing)} photo file(s) missing on disk" if missing else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from .core.reports import InvalidTransition
+
+    try:
+        report = _with_store(settings, lambda store: store.change_status(args.reference, args.status, None, args.note))
+    except (InvalidTransition, LookupError) as exc:
+        raise UserError(str(exc).strip("'")) from None
+    print(f"{report.reference}: {report.status}")
     return 0
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from bot.core.guides import load_guides
 from bot.core.matcher import Match, Matcher
-from bot.core.text import normalize, pinyin_key
+from bot.core.pinyin import pinyin_key
+from bot.core.text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_GUIDES = ROOT.parent / "shared" / "eval" / "dev" / "guides"

@@ -18,7 +18,7 @@ async def test_start_welcomes_in_chinese_then_english_and_registers_the_menu(loo
     assert "防伪dou知道" in welcome.plain_text and "17" in welcome.plain_text and "/brands" in welcome.plain_text
     menu_zh = loopback.commands[("default", "zh")]
     menu_en = loopback.commands[("default", "")]
-    assert [c["command"] for c in menu_zh] == ["start", "brands", "report", "myreports", "help"]
+    assert [c["command"] for c in menu_zh] == ["start", "brands", "report", "myreports", "whoami", "help"]
     assert menu_zh[1]["description"] == "按品类浏览合作品牌" and menu_en[1]["description"] == "Browse partner brands"
 
 

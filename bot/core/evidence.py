@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif", "image/heic": ".heic"}
@@ -51,3 +54,60 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- evidence packs ----------------------------------------------------------------------------
+
+MANIFEST = "manifest.json"
+
+
+def build_pack(data_dir: Path, report: dict[str, object], history: list[dict[str, object]], photos: list[dict[str, object]], out: Path) -> list[str]:
+    """A zip for a platform complaint or the police: report.json (with its status history), the
+    photos, and manifest.json listing the SHA-256 of every other file. Returns what is missing."""
+    missing: list[str] = []
+    files: dict[str, bytes] = {
+        "report.json": json.dumps({"report": report, "status_history": history, "evidence": photos}, ensure_ascii=False, indent=2).encode(),
+    }
+    for photo in photos:
+        path = path_for(data_dir, str(photo["sha256"]), str(photo["mime"]))
+        if path.exists():
+            files[f"photos/{path.name}"] = path.read_bytes()
+        else:
+            missing.append(str(photo["sha256"]))
+    manifest = {
+        "reference": report.get("reference"),
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "algorithm": "sha256",
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        "missing_photos": missing,
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+        for name, data in files.items():
+            pack.writestr(name, data)
+        pack.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+    return missing
+
+
+def verify_pack(path: Path) -> list[str]:
+    """Problems found in an evidence pack; an empty list means every file matches the manifest
+    and every photo's bytes match the SHA-256 it is named by."""
+    problems: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as pack:
+            manifest = json.loads(pack.read(MANIFEST))
+            listed: dict[str, str] = manifest["files"]
+            present = set(pack.namelist()) - {MANIFEST}
+            for name in sorted(present - set(listed)):
+                problems.append(f"{name}: not in the manifest")
+            for name, digest in sorted(listed.items()):
+                if name not in present:
+                    problems.append(f"{name}: listed in the manifest but missing")
+                    continue
+                actual = hashlib.sha256(pack.read(name)).hexdigest()
+                if actual != digest:
+                    problems.append(f"{name}: SHA-256 {actual} does not match the manifest's {digest}")
+                elif name.startswith("photos/") and Path(name).stem != actual:
+                    problems.append(f"{name}: photo bytes do not match the hash in its name")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        problems.append(f"not a readable evidence pack: {exc}")
+    return problems

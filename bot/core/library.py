@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .guides import Brand, GuideError, GuidesNotFound, LoadResult, Tip, load_guides
+from .guides import Brand, GuideError, LoadResult, Tip, load_guides
 from .matcher import Match, Matcher
 
 

@@ -33,7 +33,8 @@ from .guides import Brand, Tip
 from .lexicon import Lexicon, lexicon
 from .names import AliasIndex, OtherBrands
 from .perf import paused_gc
-from .text import latin_word, normalize, pinyin_key, runs
+from .pinyin import pinyin_key
+from .text import latin_word, normalize, runs
 
 # How much a term counts by where the tip has it.
 _ANSWER_WEIGHT = 0.5

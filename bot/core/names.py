@@ -10,7 +10,8 @@ from rapidfuzz.distance import OSA
 
 from .guides import Brand
 from .lexicon import Lexicon
-from .text import HAN_RUN, LATIN_TOKEN, latin_key, latin_word, normalize, pinyin_key, runs, stem
+from .pinyin import pinyin_key
+from .text import HAN_RUN, LATIN_TOKEN, latin_key, latin_word, normalize, runs, stem
 
 EXACT = 1.0
 FUZZY = 0.85

@@ -9,6 +9,7 @@ place. Callers are told a write happened only after it is committed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import time
@@ -383,9 +384,41 @@ class Store:
             await db.execute(
                 "INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (row["id"], cursor.lastrowid, now)
             )
+            await self._audit(db, changed_by, "status", row["reference"], f"{row['status']} -> {new.value}")
         updated = await self.report(ref)
         assert updated is not None
         return updated
+
+    async def list_reports(self, brands: frozenset[str] | None, status: str | None, offset: int, limit: int) -> tuple[list["ReportRecord"], int]:
+        """One page of reports, newest first, limited to ``brands`` (None: all) and a status."""
+        clauses, params = [], []
+        if brands is not None:
+            clauses.append(f"brand IN ({', '.join('?' for _ in brands)})" if brands else "0")
+            params += sorted(brands)
+        if status:
+            clauses.append("status = ?")
+            params.append(status)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        total = await self.scalar(f"SELECT COUNT(*) FROM reports{where}", params)
+        rows = await self.fetch(f"SELECT * FROM reports{where} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+        return [ReportRecord.from_row(r) for r in rows], total
+
+    async def report_by_id(self, report_id: int) -> "ReportRecord | None":
+        rows = await self.fetch("SELECT * FROM reports WHERE id = ?", (report_id,))
+        return ReportRecord.from_row(rows[0]) if rows else None
+
+    async def seller_rows(self, brands: frozenset[str] | None) -> list[tuple[str, str, int, str | None]]:
+        where, params = (f" WHERE brand IN ({', '.join('?' for _ in brands)})", sorted(brands)) if brands is not None else ("", [])
+        if brands is not None and not brands:
+            return []
+        rows = await self.fetch(f"SELECT shop, platform, user_id, brand FROM reports{where}", params)
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def pack_parts(self, report: "ReportRecord") -> tuple[dict[str, object], list[dict[str, object]], list[dict[str, object]]]:
+        """The report, its status history and its photo records, as plain data for an evidence pack."""
+        history = [dict(r) for r in await self.history(report.id)]
+        photos = [{k: r[k] for k in ("sha256", "file_id", "file_unique_id", "size", "mime")} for r in await self.evidence(report.id)]
+        return dataclasses.asdict(report), history, photos
 
     async def pending_notifications(self, limit: int = 50) -> list["Notification"]:
         rows = await self.fetch(

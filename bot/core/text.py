@@ -1,10 +1,9 @@
 """Text normalisation for matching shoppers' words against tip files.
 
-Shoppers type Simplified or Traditional Chinese, full-width or half-width, with pinyin-input
-homophone typos (毛台 for 茅台) and English misspellings. Everything is folded to one form
-before matching: NFKC (full-width → half-width), lower case, Traditional → Simplified with
-OpenCC's Taiwan-phrase table (韌體 → 固件), and every Han character also gets its toneless,
-"fuzzy" pinyin so that homophones compare equal.
+Shoppers type Simplified or Traditional Chinese, full-width or half-width, and English with
+misspellings. Everything is folded to one form before matching: NFKC (full-width → half-width),
+lower case, Traditional → Simplified with OpenCC's Taiwan-phrase table (韌體 → 固件). Pinyin,
+for homophone typos, is in :mod:`bot.core.pinyin`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from functools import lru_cache
 from importlib.resources import files
 
 import opencc
-from pypinyin.pinyin_dict import pinyin_dict
 
 _T2S = opencc.OpenCC("tw2sp")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -99,37 +97,3 @@ def stem(word: str) -> str:
                 continue
             return word[: len(word) - len(suffix)] + repl
     return word
-
-
-def _toneless(reading: str) -> str:
-    bare = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
-    return bare.replace("ü", "v")
-
-
-def _fuzzy(syllable: str) -> str:
-    """Merge the initials and finals that pinyin typists (and southern speakers) mix up."""
-    for retroflex, flat in (("zh", "z"), ("ch", "c"), ("sh", "s")):
-        if syllable.startswith(retroflex):
-            syllable = flat + syllable[2:]
-            break
-    if syllable.endswith(("ing", "eng")):
-        syllable = syllable[:-1]
-    return syllable
-
-
-def _build_pinyin_table() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for codepoint, readings in pinyin_dict.items():
-        first = readings.split(",")[0]
-        table[chr(codepoint)] = _fuzzy(_toneless(first))
-    return table
-
-
-_PINYIN = _build_pinyin_table()
-
-
-@lru_cache(maxsize=65536)
-def pinyin_key(han: str) -> str:
-    """Fuzzy pinyin of a Han string, syllables joined by spaces: 毛台 and 茅台 both give 'mao tai'."""
-    return " ".join(_PINYIN.get(c, c) for c in han)
-
