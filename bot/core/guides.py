@@ -119,7 +119,7 @@ def parse_guide(data: bytes, filename: str, expected_id: str | None = None) -> B
     checker = _Checker(filename)
     brand = checker.brand_file(root, expected_id)
     if checker.errors or brand is None:
-        raise GuideInvalid(checker.errors)
+        raise GuideInvalid(sorted(checker.errors, key=lambda e: e.line))
     return brand
 
 
