@@ -48,8 +48,8 @@ async def run(reporters: int, per_reporter: int) -> None:
         total = await store.scalar("SELECT COUNT(*) FROM reports")
         await store.close()
     latencies.sort()
-    print(f"| reporters | reports | seconds | committed reports/s | latency p50 | latency p99 |")
-    print(f"|-----------|---------|---------|---------------------|-------------|-------------|")
+    print("| reporters | reports | seconds | committed reports/s | latency p50 | latency p99 |")
+    print("|-----------|---------|---------|---------------------|-------------|-------------|")
     print(
         f"| {reporters:9} | {total:7} | {elapsed:7.2f} | {total / elapsed:19.0f} | {statistics.median(latencies):8.1f} ms "
         f"| {latencies[int(len(latencies) * 0.99) - 1]:8.1f} ms |"

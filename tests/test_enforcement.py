@@ -16,16 +16,14 @@ from bot.config import Settings
 from bot.core.reports import Draft, Photo
 from bot.core.evidence import store_evidence
 from bot.core.store import Store
-from bot.loopback import LoopbackBotAPI, SentMessage, SimUser
+from helpers import say
+
+from bot.loopback import LoopbackBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN, ENFORCER, MOUTAI_TEAM, SHOPPER = 1, 3001, 3002, 4001
 PHOTO = b"\xff\xd8\xff\xe0" + b"evidence" * 50
 
-
-async def say(user: SimUser, text: str) -> SentMessage:
-    await user.send(text)
-    return await user.next_reply()
 
 
 async def seed(settings: Settings) -> list[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -12,15 +10,13 @@ from bot.config import Settings
 from bot.core.reports import Draft
 from bot.core.store import Store
 from bot.handlers import reports
+from helpers import rows
+
 from bot.loopback import LoopbackBotAPI, SentMessage, SimUser
 
 JPEG_A = b"\xff\xd8\xff\xe0" + b"photo A" * 100
 JPEG_B = b"\xff\xd8\xff\xe0" + b"photo B" * 100
 
-
-def rows(settings: Settings, sql: str, *params: object) -> list[tuple]:
-    with sqlite3.connect(settings.database) as db:
-        return list(db.execute(sql, params))
 
 
 async def answer(user: SimUser, text: str) -> SentMessage:
@@ -39,11 +35,11 @@ async def fill_after_brand(user: SimUser, first_question: SentMessage, order: st
     platform_question = await answer(user, "53度飞天茅台 500ml")
     shop_question = await choose(user, platform_question, "抖音直播间")
     assert "名称" in shop_question.plain_text
-    link_question = await answer(user, "酒水特卖直播间")
-    order_question = await answer(user, "复制打开抖音 https://v.douyin.com/abc123/ 看看这个直播间")
-    price_question = await answer(user, order)
-    date_question = await answer(user, "¥1,299.00")
-    problem_question = await answer(user, "2026-11-20")
+    assert "链接" in (await answer(user, "酒水特卖直播间")).plain_text
+    assert "订单号" in (await answer(user, "复制打开抖音 https://v.douyin.com/abc123/ 看看这个直播间")).plain_text
+    assert "实付金额" in (await answer(user, order)).plain_text
+    assert "购买日期" in (await answer(user, "¥1,299.00")).plain_text
+    assert "哪里看起来不对" in (await answer(user, "2026-11-20")).plain_text
     check_question = await answer(user, "胶帽有褶皱，喷码模糊")
     photos_question = await choose(user, check_question, "验证没通过")
     assert "照片" in photos_question.plain_text
@@ -168,7 +164,7 @@ async def test_a_report_in_progress_survives_a_restart(loopback: LoopbackBotAPI,
 async def fill_after_brand_from_platform(user: SimUser, platform_question: SentMessage) -> SentMessage:
     shop_question = await choose(user, platform_question, "线下门店")
     await answer(user, "万达广场某鞋店")
-    for skip in range(4):
+    for _ in range(4):
         await answer(user, "/skip")
     check_question = await answer(user, "鞋标字体发虚")
     photos_question = await choose(user, check_question, "验证通过")
@@ -189,7 +185,7 @@ async def test_limits_and_duplicates(loopback: LoopbackBotAPI, authbot, settings
         assert "已经举报过" in done.plain_text
         assert rows(settings, "SELECT COUNT(*), MAX(duplicates) FROM reports") == [(1, 1)]
         store = await Store.open(settings.database)
-        for n in range(4):
+        for _ in range(4):
             await store.submit_report(1001, 1001, Draft(brand="nike", product="p", platform="other", shop="s", problem="x", official_check="not_tried", consent=False))
         await store.close()
         await alice.send("/report")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 
 from bot.config import Settings
+from helpers import rows
+
 from bot.loopback import LoopbackBotAPI
 
 
@@ -36,8 +37,7 @@ async def test_a_typo_question_gets_the_moutai_cap_tip_with_buttons(loopback: Lo
         await alice.press(answer, "👍")
         edited = await alice.next_edit()
     assert "✅" in edited.buttons[0][0][0]
-    rows = _rows(settings, "SELECT user_id, brand, vote FROM feedback")
-    assert rows == [(1001, "moutai", 1)]
+    assert rows(settings, "SELECT user_id, brand, vote FROM feedback") == [(1001, "moutai", 1)]
 
 
 async def test_related_tip_buttons_open_the_tip(loopback: LoopbackBotAPI, authbot) -> None:
@@ -69,7 +69,7 @@ async def test_no_answer_is_honest_and_recorded(loopback: LoopbackBotAPI, authbo
         await alice.send("香奈儿包怎么辨别真假？")
         await alice.next_reply()
     assert "香奈儿" in reply.plain_text and "合作品牌" in reply.plain_text and "12315" in reply.plain_text
-    assert _rows(settings, "SELECT COUNT(*) FROM unanswered") == [(2,)]
+    assert rows(settings, "SELECT COUNT(*) FROM unanswered") == [(2,)]
 
 
 async def test_ambiguous_question_asks_which_one(loopback: LoopbackBotAPI, authbot) -> None:
@@ -146,6 +146,4 @@ async def test_a_flood_of_200_messages_from_50_shoppers_is_answered_in_order(loo
     print(f"200 questions from 50 shoppers answered in {elapsed:.2f} s")
 
 
-def _rows(settings: Settings, sql: str) -> list[tuple]:
-    with sqlite3.connect(settings.database) as db:
-        return list(db.execute(sql))
+

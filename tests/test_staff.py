@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import yaml
 
 from bot.config import Settings
-from bot.loopback import LoopbackBotAPI, SentMessage, SimUser
+from helpers import rows, say
+
+from bot.loopback import LoopbackBotAPI
 
 ADMIN, STAFF, OTHER_STAFF, ENFORCER, SHOPPER = 1, 2001, 2002, 3001, 4001
 
 
-def rows(settings: Settings, sql: str, *params: object) -> list[tuple]:
-    with sqlite3.connect(settings.database) as db:
-        return list(db.execute(sql, params))
-
-
-async def say(user: SimUser, text: str) -> SentMessage:
-    await user.send(text)
-    return await user.next_reply()
 
 
 async def setup_roles(loopback: LoopbackBotAPI) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
+
+from .files import atomic_write
 
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif", "image/heic": ".heic"}
 
@@ -26,34 +26,9 @@ def store_evidence(data_dir: Path, data: bytes, mime: str) -> str:
     """Write ``data`` atomically under its SHA-256 (once, however often it is sent); return the hash."""
     digest = hashlib.sha256(data).hexdigest()
     target = path_for(data_dir, digest, mime)
-    if target.exists():
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
+    if not target.exists():
+        atomic_write(target, data)
     return digest
-
-
-def verify(path: Path) -> bool:
-    """True when the file's bytes still hash to the name it is stored under."""
-    return hashlib.sha256(path.read_bytes()).hexdigest() == path.stem
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- evidence packs ----------------------------------------------------------------------------

@@ -4,13 +4,12 @@ and adding a shopper's phrasing to a tip without disturbing the rest of the file
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from .files import atomic_write
 from .guides import Brand, parse_guide
 
 
@@ -45,21 +44,7 @@ def install(guides_dir: Path, brand_id: str, data: bytes) -> Path:
     A reader (or a crash) sees the old file or the new one, never half of either.
     """
     target = guides_dir / f"{brand_id}.yaml"
-    fd, tmp = tempfile.mkstemp(dir=guides_dir, prefix=f".{brand_id}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    directory = os.open(guides_dir, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    atomic_write(target, data)
     return target
 
 
