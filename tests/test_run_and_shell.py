@@ -63,3 +63,53 @@ def test_the_shell_answers_and_presses_buttons_by_number(tmp_path: Path) -> None
     assert "已记录：有帮助" in out  # pressing [1] voted
     assert "合作品牌（按品类）" in out
     assert (tmp_path / "shell" / "authbot.sqlite3").exists()
+
+
+async def test_webhook_mode_accepts_only_requests_with_the_secret(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hook = f"http://127.0.0.1:{port}/tg"
+    async with LoopbackBotAPI(token=TOKEN) as server:
+        shopper = server.user(4242, "Webhook shopper")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--api-url", server.base_url, "--webhook-url", hook,
+            "--listen", "127.0.0.1", "--port", str(port), "--secret-token", "S3cret-token",
+            cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+            env=_env(TELEGRAM_BOT_TOKEN=TOKEN, AUTHBOT_DATA_DIR=str(tmp_path)),
+        )
+        try:
+            for _ in range(300):  # the bot registers its webhook with the Bot API when it starts
+                if server.webhook_url == hook:
+                    break
+                await asyncio.sleep(0.1)
+            assert server.webhook_url == hook
+            update = {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1, "date": int(time.time()), "text": "茅台瓶盖怎么看",
+                    "chat": {"id": 4242, "type": "private", "first_name": "Webhook shopper"},
+                    "from": {"id": 4242, "is_bot": False, "first_name": "Webhook shopper"},
+                },
+            }
+            async with httpx.AsyncClient(trust_env=False) as client:
+                for _ in range(50):  # the webhook server may come up just after setWebhook
+                    try:
+                        forged = await client.post(hook, json=update)
+                        break
+                    except httpx.ConnectError:
+                        await asyncio.sleep(0.1)
+                assert forged.status_code == 403
+                await shopper.no_reply(within=0.5)
+                genuine = await client.post(hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "S3cret-token"})
+                assert genuine.status_code == 200
+            assert "贵州茅台" in (await shopper.next_reply(timeout=30)).plain_text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert TOKEN not in stderr.decode()

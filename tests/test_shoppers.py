@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from bot.config import Settings
-from helpers import rows
+from helpers import rows, say
 
 from bot.loopback import LoopbackBotAPI
 
@@ -147,3 +147,23 @@ async def test_a_flood_of_200_messages_from_50_shoppers_is_answered_in_order(loo
 
 
 
+
+
+async def test_a_failure_is_logged_with_the_update_id_and_the_user_told_politely(
+    loopback: LoopbackBotAPI, authbot, monkeypatch, caplog
+) -> None:
+    from bot.core.store import Store
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Store, "record_unanswered", broken)
+    alice = loopback.user(1001, "Alice")
+    async with authbot():
+        await alice.send("香奈儿包怎么辨别真假")
+        reply = await alice.next_reply()
+        assert "茅台" in (await say(alice, "茅台瓶盖怎么看")).plain_text  # the bot carries on
+    assert reply.plain_text == "抱歉，出了点问题，请稍后再试。"
+    assert "disk on fire" not in reply.plain_text
+    failures = [r for r in caplog.records if r.getMessage().startswith("update ") and "failed" in r.getMessage()]
+    assert failures and failures[0].exc_info is not None
