@@ -109,3 +109,13 @@ def test_garbage_and_huge_input_never_crash(dev: Matcher) -> None:
 def test_bundled_guides_answer_the_readme_examples(bundled: Matcher) -> None:
     assert tip_of(bundled.match("毛台的瓶盖怎么看"))[0] == "moutai"  # type: ignore[index]
     assert bundled.match("Lafufu和正版LABUBU怎么区分").answer.brand == "popmart"  # type: ignore[union-attr]
+
+
+def test_long_replies_are_split_under_telegrams_limit_without_breaking_markup() -> None:
+    from bot.presenter import TELEGRAM_LIMIT, split_html
+
+    text = "<b>标题</b>\n\n" + "\n".join(f"{n}. " + "很长的说明 &amp; 细节" * 40 for n in range(30))
+    parts = split_html(text)
+    assert len(parts) > 1 and all(len(p) <= TELEGRAM_LIMIT for p in parts)
+    assert "".join(p.replace("\n", "") for p in parts) == text.replace("\n", "")
+    assert all(p.count("<b>") == p.count("</b>") for p in parts)

@@ -133,6 +133,11 @@ async def test_an_unanswered_question_becomes_a_phrasing_in_one_tap(loopback: Lo
         assert "已把这个问法加到" in added.plain_text
         second = await say(shopper, question)
         assert tip_title in second.plain_text
+        await say(shopper, "飞天茅台适合送长辈吗")  # not an authenticity question: staff dismiss it
+        await staff.send("/unanswered moutai")
+        _, item = await staff.replies(2)
+        await staff.press(item, "🗑 忽略")
+        assert "已忽略" in (await staff.next_edit()).plain_text
         assert "没有未解答" in (await say(staff, "/unanswered moutai")).plain_text
     assert question in moutai_file(settings)
 
