@@ -255,8 +255,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "evidence_usage": ("用法：/evidence 举报编号", "Usage: /evidence REFERENCE"),
     "no_report": ("没有找到举报 {ref}。", "No report {ref}."),
     "evidence_caption": ("{ref} 证据包：report.json、照片和 SHA-256 清单（manifest.json），可用 authbot evidence --verify 校验。", "{ref} evidence pack: report.json, photos and a SHA-256 manifest; check it with `authbot evidence --verify`."),
-    # --- command line ----------------------------------------------------------------------
-    "cli_candidates": ("其他可能：", "Other possibilities:"),
 }
 
 

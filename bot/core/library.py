@@ -72,17 +72,6 @@ class GuideLibrary:
     def catalog(self) -> Catalog:
         return self._catalog
 
-    def reload(self) -> Catalog:
-        """Re-read every file; brands whose file is now invalid keep their previous version."""
-        with self._lock:
-            result = load_guides(self.directory)
-            fresh = {b.id: b for b in result.brands}
-            broken = {e.file.removesuffix(".yaml") for e in result.errors}
-            kept = [b for b in self._catalog.brands if b.id in broken and b.id not in fresh]
-            brands = sorted([*fresh.values(), *kept], key=lambda b: b.id)
-            self._catalog = Catalog(tuple(brands), result.errors)
-            return self._catalog
-
     def publish(self, brand: Brand) -> Catalog:
         """Serve ``brand`` (new or replacing the one with its id) from now on."""
         with self._lock:

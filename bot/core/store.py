@@ -261,12 +261,6 @@ class Store:
         )
         return [UnansweredQuestion(r["question"], r["n"], r["best"], r["last"], r["brand"]) for r in rows]
 
-    async def feedback_counts(self, brand: str, tip: str) -> tuple[int, int]:
-        rows = await self.fetch("SELECT vote, COUNT(*) FROM feedback WHERE brand = ? AND tip = ? GROUP BY vote", (brand, tip))
-        counts = {r[0]: r[1] for r in rows}
-        return counts.get(1, 0), counts.get(-1, 0)
-
-
     # --- reports -------------------------------------------------------------------------
 
     async def submit_report(self, user_id: int, chat_id: int, draft: Draft) -> "Submitted":
@@ -506,9 +500,6 @@ class Store:
         await db.execute(
             "INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)", (actor, action, target, detail, time.time())
         )
-
-    async def audit_log(self, limit: int = 100) -> list[aiosqlite.Row]:
-        return await self.fetch("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
 
     # --- guide versions -------------------------------------------------------------------
 
