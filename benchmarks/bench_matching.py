@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bot.core.guides import load_guides  # noqa: E402
 from bot.core.matcher import Matcher  # noqa: E402
 
-SHARED_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev" / "questions.jsonl"
+DEV_QUESTIONS = ROOT / "tests" / "data" / "eval" / "dev" / "questions.jsonl"
 HAN = "安百宝贝彩晨辰春丹德东朵芳飞丰福富冠光广国海汉浩和恒红鸿华欢辉惠吉佳嘉金锦京晶九君康乐蓝澜雷黎丽联良林玲龙隆美明铭宁欧鹏品齐琪庆全泉荣瑞润森尚圣盛诗世帅顺思泰天通万威维文祥星兴雅亚扬阳怡意颖永优悠宇雨玉源远悦云泽展臻正之中卓紫"
 
 
@@ -58,8 +58,8 @@ def _rename(text: str, old: list[str], new: str) -> str:
 
 def questions(directory: Path) -> list[str]:
     """Questions to time: the dev set when present, else every question in the guides."""
-    if SHARED_QUESTIONS.exists():
-        return [json.loads(line)["q"] for line in SHARED_QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
+    if DEV_QUESTIONS.exists():
+        return [json.loads(line)["q"] for line in DEV_QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
     brands = load_guides(directory).brands
     return [q for b in brands for t in b.tips for q in t.questions]
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_GUIDES = ROOT.parent / "shared" / "eval" / "dev" / "guides"
+DEV_GUIDES = ROOT / "tests" / "data" / "eval" / "dev" / "guides"
 
 
 def authbot(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -1,8 +1,8 @@
 """The matching figures README reports, asserted so that a regression fails CI.
 
-Dev set: ../shared/eval/dev (six sample brands, labelled questions). Hold-out set: our own
+Dev set: tests/data/eval/dev (six sample brands, labelled questions). Hold-out set: our own
 bundled guides with questions written by someone who never saw the matcher
-(tests/data/holdout_a.jsonl); it guards against tuning to the dev set.
+(tests/data/eval/holdout_a.jsonl); it guards against tuning to the dev set.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from bot.core.guides import load_guides
 from bot.core.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV = ROOT.parent / "shared" / "eval" / "dev"
+EVAL = ROOT / "tests" / "data" / "eval"
+DEV = EVAL / "dev"
 
 
 def figures(guides: Path, questions: Path) -> Figures:
@@ -33,7 +34,7 @@ def test_dev_set_meets_the_issue_targets() -> None:
 
 def test_hold_out_set_on_bundled_guides_does_not_regress() -> None:
     """Floors a little under what was measured (86.5% / 98.6% / 93.3%), to catch regressions."""
-    result = figures(ROOT / "brand_guides", ROOT / "tests" / "data" / "holdout_a.jsonl")
+    result = figures(ROOT / "brand_guides", EVAL / "holdout_a.jsonl")
     print(result.summary())
     assert result.tip_accuracy >= 0.84
     assert result.brand_accuracy >= 0.96

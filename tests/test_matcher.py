@@ -12,7 +12,7 @@ from bot.core.pinyin import pinyin_key
 from bot.core.text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_GUIDES = ROOT.parent / "shared" / "eval" / "dev" / "guides"
+DEV_GUIDES = ROOT / "tests" / "data" / "eval" / "dev" / "guides"
 
 
 @pytest.fixture(scope="module")
