@@ -185,7 +185,7 @@ def run(settings: Settings, webhook: Webhook | None = None) -> None:
     token = check_token(settings.token)
     settings = settings.with_overrides(token=token)
     configure_logging(settings.log_level, [token])
-    library = GuideLibrary.open(settings.guides_dir)
+    library = GuideLibrary.open(settings.guides_dir, settings.vectors_dir)
     for error in library.catalog.errors:
         log.warning("tip file skipped: %s", error)
     log.info("serving %d brands from %s; data in %s", len(library.catalog.brands), settings.guides_dir, settings.data_dir)

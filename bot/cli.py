@@ -141,7 +141,7 @@ def open_catalog(settings: Settings) -> "Catalog":
     """The guides in ``settings.guides_dir``; broken files are reported on stderr and skipped."""
     from .core.library import GuideLibrary
 
-    catalog = GuideLibrary.open(settings.guides_dir).catalog
+    catalog = GuideLibrary.open(settings.guides_dir, settings.vectors_dir).catalog
     for error in catalog.errors:
         print(f"authbot: skipped: {error}", file=sys.stderr)
     if not catalog.brands:

@@ -34,6 +34,11 @@ class Settings:
     def database(self) -> Path:
         return self.data_dir / "authbot.sqlite3"
 
+    @property
+    def vectors_dir(self) -> Path:
+        """Tip vectors of the semantic layer, cached by content hash."""
+        return self.data_dir / "vectors"
+
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

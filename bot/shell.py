@@ -75,7 +75,7 @@ async def run_shell(settings: Settings, user_id: int, name: str, inp: TextIO = s
     # Offline, the person at the terminal is the admin (user 1 by default), so every role can be
     # tried: /grant other ids, then /as ID to act as them.
     settings = dataclasses.replace(settings, data_dir=settings.data_dir / "shell", admin_ids=settings.admin_ids | {user_id})
-    library = GuideLibrary.open(settings.guides_dir)
+    library = GuideLibrary.open(settings.guides_dir, settings.vectors_dir)
     terminal = Terminal(out)
     async with LoopbackBotAPI() as server:
         server.on_bot_message = terminal.show

@@ -26,6 +26,7 @@ class Labelled:
 class Figures:
     tip_total: int = 0
     tip_right: int = 0
+    tip_in_reach: int = 0  # the right tip answered, or one tap away among the alternatives
     brand_total: int = 0
     brand_right: int = 0
     ood_total: int = 0
@@ -39,6 +40,10 @@ class Figures:
     @property
     def tip_accuracy(self) -> float:
         return self.tip_right / self.tip_total if self.tip_total else 1.0
+
+    @property
+    def tip_within_one_tap(self) -> float:
+        return self.tip_in_reach / self.tip_total if self.tip_total else 1.0
 
     @property
     def brand_accuracy(self) -> float:
@@ -56,9 +61,15 @@ class Figures:
             rows.append(f"  confidence {low:.1f}-{low + 0.1:.1f}: {right}/{total} right ({right / total:.0%})")
         return "\n".join(rows)
 
+    def right_share_at(self, confidence: float) -> tuple[int, int]:
+        """(right, total) of the answers given with at least ``confidence``."""
+        picked = [v for low, v in self.bands.items() if low >= confidence - 1e-9]
+        return sum(r for r, _ in picked), sum(t for _, t in picked)
+
     def summary(self) -> str:
         return (
             f"top-1 tip accuracy {self.tip_accuracy:.1%} ({self.tip_right}/{self.tip_total}), "
+            f"within one tap {self.tip_within_one_tap:.1%} ({self.tip_in_reach}/{self.tip_total}), "
             f"brand accuracy {self.brand_accuracy:.1%} ({self.brand_right}/{self.brand_total}), "
             f"no-answer questions rejected {self.ood_rejection:.1%} ({self.ood_rejected}/{self.ood_total})"
         )
@@ -79,7 +90,7 @@ def evaluate(matcher: Matcher, questions: list[Labelled]) -> Figures:
         result = matcher.match(item.q)
         right = _score(figures, item, result)
         if result.answer is not None:
-            band = figures.bands.setdefault(min(int(result.answer.score * 10), 9) / 10, [0, 0])
+            band = figures.bands.setdefault(min(int(round(result.answer.score, 6) * 10), 9) / 10, [0, 0])
             band[0] += right
             band[1] += 1
         figures.by_kind[item.kind] += 1
@@ -103,4 +114,6 @@ def _score(figures: Figures, item: Labelled, result: Match) -> bool:
     figures.tip_total += 1
     tip_right = brand_right and answer is not None and answer.tip == item.tip
     figures.tip_right += tip_right
+    offered = {(c.brand, c.tip) for c in result.candidates} if answer is not None else set()
+    figures.tip_in_reach += tip_right or (item.brand, item.tip) in offered
     return tip_right

@@ -14,18 +14,27 @@ from pathlib import Path
 
 from .guides import Brand, GuideError, LoadResult, Tip, load_guides
 from .matcher import Match, Matcher
+from .semantic import SemanticIndex, VectorCache, default_encoder
+
+
+def build_matcher(brands: tuple[Brand, ...], vectors: VectorCache | None = None) -> Matcher:
+    """The matcher over ``brands``, with the semantic layer when the model loads."""
+    encoder = default_encoder()
+    semantic = SemanticIndex(brands, encoder, vectors) if encoder is not None else None
+    return Matcher(brands, semantic=semantic)
 
 
 @dataclass(frozen=True)
 class Catalog:
     brands: tuple[Brand, ...]
     errors: tuple[GuideError, ...] = ()
+    vectors: VectorCache | None = field(default=None, repr=False, compare=False)
     matcher: Matcher = field(init=False, repr=False)
     _by_id: dict[str, Brand] = field(init=False, repr=False)
     _by_ref: dict[str, tuple[Brand, Tip]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "matcher", Matcher(self.brands))
+        object.__setattr__(self, "matcher", build_matcher(self.brands, self.vectors))
         object.__setattr__(self, "_by_id", {b.id: b for b in self.brands})
         object.__setattr__(self, "_by_ref", {tip_ref(b.id, t.id): (b, t) for b in self.brands for t in b.tips})
 
@@ -65,8 +74,9 @@ class GuideLibrary:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, directory: Path) -> "GuideLibrary":
-        return cls(directory, Catalog(*_read(directory)))
+    def open(cls, directory: Path, vectors_dir: Path | None = None) -> "GuideLibrary":
+        """``vectors_dir``: where tip vectors are cached by content hash (under the data directory)."""
+        return cls(directory, Catalog(*_read(directory), vectors=VectorCache(vectors_dir)))
 
     @property
     def catalog(self) -> Catalog:
@@ -76,7 +86,8 @@ class GuideLibrary:
         """Serve ``brand`` (new or replacing the one with its id) from now on."""
         with self._lock:
             others = [b for b in self._catalog.brands if b.id != brand.id]
-            self._catalog = Catalog(tuple(sorted([*others, brand], key=lambda b: b.id)), self._catalog.errors)
+            brands = tuple(sorted([*others, brand], key=lambda b: b.id))
+            self._catalog = Catalog(brands, self._catalog.errors, self._catalog.vectors)
             return self._catalog
 
 

@@ -13,14 +13,23 @@ How a question is matched:
 4. Terms are weighted by IDF over tips (rare words tell tips apart; the shared phrase does not),
    damped for everyday words, and by where the tip has them (keywords and title over
    questions over the answer).
-5. A brand named: its best tip answers, or the brand's list of tips when no particular check
-   is asked for. No brand named: a brand we do not cover named (香奈儿) gets no answer; else the
-   best tip answers only if it explains enough of the question *with words specific to its
-   brand* (the brand implied by product words). Close runners-up become candidates.
+5. The brand's tips are re-ranked by meaning (:mod:`bot.core.semantic`): a multilingual
+   sentence encoder compares the question with each tip's phrasings and with the intents every
+   brand shares, so "能退钱吗" finds the complaint tip and English finds Chinese-only tips.
+6. A brand named: its best tip answers, or the brand's list of tips when no particular check
+   is asked for. No brand named: a brand we do not cover named (香奈儿), or a brand-like name
+   nothing explains, gets no answer; else the best tip answers only if it explains enough of
+   the question *with words specific to its brand* (the brand implied by product words).
+7. The confidence is a probability that the answer is right (:mod:`bot.core.confidence`),
+   and the close runners-up, at most two, are the alternatives the shopper sees one tap away.
+
+Ties are broken by the order of the guides (brand id, then tip order in the file), never by
+set or dict order, so the same guides and question give the same answer in any process.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -29,11 +38,13 @@ from typing import Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from .confidence import Evidence, probability
 from .guides import Brand, Tip
 from .lexicon import Lexicon, lexicon
 from .names import AliasIndex, OtherBrands
 from .perf import paused_gc
 from .pinyin import pinyin_key
+from .semantic import SemanticIndex, Vectors
 from .text import latin_word, normalize, runs
 
 # How much a term counts by where the tip has it.
@@ -57,11 +68,19 @@ _IDF_SAMPLE = 32
 _MAX_QUERY_CHARS = 400
 
 
-NAMED_TIP_MIN = 0.5          # relevance below which a named brand gets its list of tips
+NAMED_TIP_MIN = 0.5          # relevance below which a named brand may get its list of tips
 BRAND_ONLY_CONFIDENCE = 0.7
 ANSWER_THRESHOLD = 0.5       # confidence below which there is no answer
-CANDIDATE_FLOOR = 0.3        # confidence below which a tip is not worth offering
-AMBIGUITY_MARGIN = 0.05      # a runner-up this close to the answer makes the question ambiguous
+CANDIDATE_FLOOR = 0.3        # brand-level confidence below which a tip is not worth offering
+# Re-ranking a brand's tips: words (relevance relative to the best tip) and meaning (cosine).
+_WORDS_WEIGHT, _MEANING_WEIGHT = 0.5, 2.0
+# A named brand's question with no telling words still gets a tip if its meaning is this clear.
+_MEANING_LEAD = 0.08
+# Alternatives offered one tap away: within this much of the answer's score, at most two,
+# and only while the answer is not already near certain.
+ALTERNATIVE_GAP = 0.25
+ALTERNATIVE_BELOW = 0.9
+MAX_ALTERNATIVES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +97,9 @@ class Candidate:
 class Match:
     """What the matcher concluded about one question.
 
-    ``answer`` is None when nothing is confident enough. ``candidates`` are the next best tips.
+    ``answer`` is None when nothing is confident enough; its ``score`` is the probability that
+    it is right. ``candidates`` are exactly the tips the shopper is offered one tap away, best
+    first: the close alternatives under an answer, or "did you mean" under a no-answer.
     ``brand_only``: a brand was named but no particular check (show the brand's tips).
     ``other_brand``: a brand we do not cover, named in the question.
     """
@@ -88,13 +109,6 @@ class Match:
     candidates: tuple[Candidate, ...] = ()
     brand_only: bool = False
     other_brand: str | None = None
-
-    @property
-    def ambiguous(self) -> bool:
-        """A runner-up is too close to the answer to choose for the shopper."""
-        if self.answer is None or self.brand_only or not self.candidates:
-            return False
-        return self.candidates[0].score >= self.answer.score - AMBIGUITY_MARGIN
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -116,6 +130,51 @@ class _Term:
     bonus: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """One tip of the brand in question: its words, its meaning, and the two combined."""
+
+    index: int
+    relevance: float
+    meaning: float
+    score: float
+
+
+class _Meaning:
+    """The question's vector, computed at most once and only if a brand's tips need it."""
+
+    def __init__(self, semantic: SemanticIndex | None, normalized: str):
+        self._semantic = semantic
+        self._text = normalized
+        self._vector: Vectors | None = None
+
+    @property
+    def available(self) -> bool:
+        return self._semantic is not None
+
+    def similarities(self, tips: list[int]) -> list[float]:
+        if self._semantic is None:
+            return [0.0] * len(tips)
+        if self._vector is None:
+            self._vector = self._semantic.embed(self._text)
+        return self._semantic.similarities(self._vector, tips)
+
+
+def _evidence(ranked: list[_Ranked], named: bool, strength: float, semantic: bool) -> Evidence:
+    """What the confidence model looks at: how clearly the best tip beats the next."""
+    top = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else _Ranked(-1, 0.0, 0.0, 0.0)
+    return Evidence(
+        named=named,
+        strength=strength,
+        relevance=top.relevance,
+        word_lead=(top.relevance - second.relevance) / top.relevance if top.relevance > 0 else 0.0,
+        meaning=top.meaning if semantic else None,
+        meaning_lead=top.meaning - second.meaning if semantic else None,
+        score_lead=top.score - second.score,
+    )
+
+
 @dataclass(slots=True)
 class _Score:
     relevance: float = 0.0  # weighted question terms the tip has
@@ -126,9 +185,11 @@ class _Score:
 class Matcher:
     """An immutable index over a set of brands; build a new one to change the guides."""
 
-    def __init__(self, brands: Sequence[Brand], lex: Lexicon | None = None):
+    def __init__(self, brands: Sequence[Brand], lex: Lexicon | None = None, semantic: SemanticIndex | None = None):
+        """``semantic``: the meaning index over the same brands, in the same order (None: words only)."""
         with paused_gc():
             self._build(brands, lex)
+        self.semantic = semantic
 
     def _build(self, brands: Sequence[Brand], lex: Lexicon | None) -> None:
         self.brands: tuple[Brand, ...] = tuple(brands)
@@ -148,6 +209,7 @@ class Matcher:
             vocabularies.append(set().union(*self._weights[first:]))
             self._brand_tips.append(range(first, len(self._tips)))
         self._vocabularies = vocabularies
+        self._brand_starts = [r.start for r in self._brand_tips]
         self._vocabulary: set[str] = set().union(*vocabularies)
         self._postings: dict[str, list[int]] = {}
         self._idf = _LazyIdf(self)
@@ -196,40 +258,42 @@ class Matcher:
     # --- matching ------------------------------------------------------------------------
 
     def match(self, question: str, top: int = 3) -> Match:
+        """``top``: how many tips may be offered as "did you mean" when there is no answer."""
         norm = normalize(question)[:_MAX_QUERY_CHARS]
         named, content = self._names.find(norm)
         content = _remove(content, self._lex.generic_zh)
-        if named:
-            return self._named(question, named, self._terms(content)[0], top)
-        other = self._others.find(content)
+        meaning = _Meaning(self.semantic, norm)
+        if named and not self._others.overrules(self._names.by_nickname_only(norm), named, content):
+            return self._named(question, named, self._terms(content)[0], meaning)
+        other = self._others.find(content) or self._others.unexplained(question, content)
         if other:
             return Match(question, None, other_brand=other)
         terms, unknown = self._terms(_remove(content, self._lex.service_zh))
-        return self._implied(question, terms, unknown, top)
+        return self._implied(question, terms, unknown, meaning, top)
 
     def named_brands(self, text: str) -> list[str]:
         """The partner brands ``text`` names (exactly or misspelt), best first."""
         found, _ = self._names.find(normalize(text)[:_MAX_QUERY_CHARS])
-        return [self.brands[b].id for b, _ in sorted(found.items(), key=lambda x: -x[1])]
+        return [self.brands[b].id for b, _ in sorted(found.items(), key=lambda x: (-x[1], x[0]))]
 
-    def _named(self, question: str, named: dict[int, float], terms: list[_Term], top: int) -> Match:
-        """A brand is named: it decides the brand; the question's other words pick the tip."""
+    def _named(self, question: str, named: dict[int, float], terms: list[_Term], meaning: "_Meaning") -> Match:
+        """A brand is named: it decides the brand; the question's words and meaning pick the tip."""
         strength = max(named.values())
-        brand_ids = [b for b, s in named.items() if s == strength]
-        ranked = self._rank_within([t for b in brand_ids for t in self._brand_tips[b]], terms)
-        best = ranked[0][1] if ranked else 0.0
-        if best < NAMED_TIP_MIN:
+        brand_ids = sorted(b for b, s in named.items() if s == strength)
+        ranked = self._rerank(self._rank_within([t for b in brand_ids for t in self._brand_tips[b]], terms), meaning)
+        top = ranked[0]
+        lead = top.meaning - ranked[1].meaning if len(ranked) > 1 else 1.0
+        if top.relevance < NAMED_TIP_MIN and (len(brand_ids) > 1 or top.relevance > 0 or lead < _MEANING_LEAD or not meaning.available):
             firsts = [self._brand_tips[b][0] for b in brand_ids]
-            if len(brand_ids) == 1 and best > 0:
-                firsts = [ranked[0][0]]
+            if len(brand_ids) == 1 and top.relevance > 0:
+                firsts = [top.index]
             options = [self._candidate(t, strength * BRAND_ONLY_CONFIDENCE) for t in firsts]
-            return Match(question, options[0], tuple(options[1 : top + 1]), brand_only=True)
-        scored = [(t, strength * _named_confidence(r, best)) for t, r in ranked]
-        rest = tuple(self._candidate(t, c) for t, c in scored[1 : top + 1] if c >= CANDIDATE_FLOOR)
-        return Match(question, self._candidate(*scored[0]), rest)
+            return Match(question, options[0], tuple(options[1:]), brand_only=True)
+        evidence = _evidence(ranked, named=True, strength=strength, semantic=meaning.available)
+        return self._answer(question, ranked, probability(evidence))
 
     def _rank_within(self, tips: list[int], terms: list[_Term]) -> list[tuple[int, float]]:
-        """Relevance of a few tips (one brand's), looked up tip by tip."""
+        """Relevance of a few tips (one brand's), looked up tip by tip, in the guides' order."""
         out = []
         for index in tips:
             weights = self._weights[index]
@@ -241,19 +305,46 @@ class Matcher:
                     for f, q in term.alternatives
                 )
             out.append((index, relevance))
-        out.sort(key=lambda x: -x[1])
         return out
 
-    def _implied(self, question: str, terms: list[_Term], unknown: int, top: int) -> Match:
+    def _rerank(self, ranked: list[tuple[int, float]], meaning: "_Meaning") -> list["_Ranked"]:
+        """Order tips by words and meaning together; ties go to the earlier tip in the guides."""
+        best = max((r for _, r in ranked), default=0.0)
+        sims = meaning.similarities([i for i, _ in ranked])
+        rows = [
+            _Ranked(i, r, m, round(_WORDS_WEIGHT * (r / best if best > 0 else 0.0) + _MEANING_WEIGHT * m, 6))
+            for (i, r), m in zip(ranked, sims)
+        ]
+        rows.sort(key=lambda x: (-x.score, -x.relevance, x.index))
+        return rows
+
+    def _answer(self, question: str, ranked: list["_Ranked"], confidence: float) -> Match:
+        """The best tip with its probability, and the close runners-up offered one tap away."""
+        top = ranked[0]
+        alternatives: list[Candidate] = []
+        if confidence < ALTERNATIVE_BELOW:
+            close = [r for r in ranked[1:] if r.score >= top.score - ALTERNATIVE_GAP][:MAX_ALTERNATIVES]
+            weights = [math.exp(8 * (r.score - top.score)) for r in close]
+            total = sum(weights) or 1.0
+            alternatives = [self._candidate(r.index, (1 - confidence) * w / total) for r, w in zip(close, weights)]
+        return Match(question, self._candidate(top.index, confidence), tuple(alternatives))
+
+    def _implied(self, question: str, terms: list[_Term], unknown: int, meaning: "_Meaning", top: int) -> Match:
         """No brand named: answer only when the question's product words point to one brand."""
         mass = sum(max(self._idf[f] * q for f, q in t.alternatives) for t in terms if not t.bonus) + unknown * _UNKNOWN_WEIGHT
         if mass <= 0:
             return Match(question, None)
-        scored = sorted(((t, _implied_confidence(s, mass)) for t, s in self._rank_all(terms).items()), key=lambda x: -x[1])
-        options = tuple(self._candidate(t, c) for t, c in scored[: top + 1] if c >= CANDIDATE_FLOOR)
+        scored = sorted(((t, _implied_confidence(s, mass)) for t, s in self._rank_all(terms).items()), key=lambda x: (-x[1], x[0]))
+        options = tuple(self._candidate(t, c) for t, c in scored[:top] if c >= CANDIDATE_FLOOR)
         if not options or options[0].score < ANSWER_THRESHOLD:
-            return Match(question, None, options[:top])
-        return Match(question, options[0], options[1:])
+            return Match(question, None, options)
+        brand = self._tip_brand(scored[0][0])
+        ranked = self._rerank(self._rank_within(list(self._brand_tips[brand]), terms), meaning)
+        evidence = _evidence(ranked, named=False, strength=scored[0][1], semantic=meaning.available)
+        return self._answer(question, ranked, probability(evidence))
+
+    def _tip_brand(self, index: int) -> int:
+        return bisect.bisect_right(self._brand_starts, index) - 1
 
     def _rank_all(self, terms: list[_Term]) -> dict[int, _Score]:
         """Scores of every tip that shares a word with the question, through the inverted index.
@@ -284,7 +375,7 @@ class Matcher:
                 score.relevance += relevance
                 score.specific += specific
                 score.words += not term.bonus and len(term.alternatives[0][0]) > 1
-        shortlist = sorted(scores.items(), key=lambda x: -(x[1].relevance + x[1].specific))[:_SHORTLIST]
+        shortlist = sorted(scores.items(), key=lambda x: (-(x[1].relevance + x[1].specific), x[0]))[:_SHORTLIST]
         for feature, quality in deferred:
             weight = self._idf[feature] * quality
             for index, score in shortlist:
@@ -316,7 +407,7 @@ class Matcher:
             alternatives = tuple(
                 (f, _SYNONYM * (1.0 if len(f) > 1 else _SINGLE_CHAR))
                 for synonym in synonyms
-                for f in self._lex.features(synonym)
+                for f in sorted(self._lex.features(synonym))
                 if f in self._vocabulary and (len(f) > 1 or len(synonym) == 1)
             )
             if len(word) > 1 and alternatives:
@@ -353,7 +444,7 @@ class Matcher:
             if hit:
                 alternatives.append((hit[0], _CORRECTED))
         for translation in self._lex.glossary.get(word, ()):
-            for feature in self._lex.features(translation):
+            for feature in sorted(self._lex.features(translation)):
                 if feature in self._vocabulary:
                     alternatives.append((feature, _TRANSLATED * (1.0 if len(feature) > 1 else _SINGLE_CHAR)))
         if not alternatives:
@@ -397,12 +488,6 @@ class _LazyIdf(dict[str, float]):
         df = max(counted * len(brands) / max(len(sample), 1), 1.0)
         value = self[feature] = m._lex.common_zh.get(feature, 1.0) * math.log(1 + self._n / df) / self._scale
         return value
-
-
-def _named_confidence(relevance: float, best: float) -> float:
-    """The brand is known; confidence in a tip grows with its evidence and its lead."""
-    lead = relevance / best if best else 0.0
-    return (0.6 + 0.4 * min(relevance / 2.0, 1.0)) * lead**2
 
 
 def _implied_confidence(score: _Score, mass: float) -> float:

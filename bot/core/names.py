@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from typing import Collection, Iterable, Sequence
 
 from rapidfuzz import process
@@ -18,32 +19,73 @@ FUZZY = 0.85
 
 
 class AliasIndex:
-    """Partner brands' names as shoppers type them: exact, pinyin homophones, misspelt Latin."""
+    """Partner brands' names as shoppers type them: exact, pinyin homophones, misspelt Latin.
+
+    An alias that shares nothing with the brand's name (小黑瓶 for 兰蔻, 椰子 for adidas) is a
+    *nickname*: other brands may use it too, so a question that also names another brand
+    explicitly is about that brand (see :meth:`OtherBrands.overrules`).
+    """
 
     def __init__(self, brands: Sequence[Brand], lex: Lexicon):
         self.han: dict[str, set[int]] = defaultdict(set)
         self.pinyin: dict[str, set[int]] = defaultdict(set)
         self.latin: dict[str, set[int]] = defaultdict(set)
         self.mixed: dict[str, set[int]] = defaultdict(set)
+        self._nicknames: set[tuple[str, int]] = set()
+        claimed = claimed_names(brands, lex)
         for b, brand in enumerate(brands):
-            for alias in (brand.name, *brand.aliases):
-                for variant in lex.name_variants(normalize(alias)):
-                    self._add(variant, b)
+            name_parts = _name_parts(normalize(brand.name))
+            for alias in (brand.name, *brand.aliases, *claimed.get(b, ())):
+                norm = normalize(alias)
+                nickname = not (_name_parts(norm) & name_parts) and alias not in claimed.get(b, ())
+                for variant in lex.name_variants(norm):
+                    self._add(variant, b, nickname)
         self._max_han = max((len(a) for a in self.han), default=0)
         self._latin_keys = sorted(self.latin)
         self._stop = lex.stop_en
 
-    def _add(self, alias: str, brand: int) -> None:
+    def _add(self, alias: str, brand: int, nickname: bool) -> None:
         parts = runs(alias)
         if all(p.han for p in parts):
-            text = "".join(p.text for p in parts)
-            if len(text) >= 2:
-                self.han[text].add(brand)
-                self.pinyin[pinyin_key(text)].add(brand)
+            key = "".join(p.text for p in parts)
+            if len(key) < 2:
+                return
+            self.han[key].add(brand)
+            self.pinyin[pinyin_key(key)].add(brand)
         elif not any(p.han for p in parts):
-            self.latin[latin_key("".join(p.text for p in parts))].add(brand)
+            key = latin_key("".join(p.text for p in parts))
+            self.latin[key].add(brand)
         else:
-            self.mixed[" ".join(alias.split())].add(brand)
+            key = " ".join(alias.split())
+            self.mixed[key].add(brand)
+        if nickname:
+            self._nicknames.add((key, brand))
+
+    def by_nickname_only(self, norm: str) -> set[int]:
+        """Brands ``norm`` names through nicknames only, never through their own names."""
+        proper: set[int] = set()
+        nick: set[int] = set()
+        for key, brands in self._exact_hits(norm):
+            for b in brands:
+                (nick if (key, b) in self._nicknames else proper).add(b)
+        return nick - proper
+
+    def _exact_hits(self, norm: str) -> Iterable[tuple[str, set[int]]]:
+        for alias, brands in self.mixed.items():
+            if alias in norm:
+                yield alias, brands
+        for run in HAN_RUN.finditer(norm):
+            text = run.group()
+            for i in range(len(text)):
+                for length in range(min(self._max_han, len(text) - i), 1, -1):
+                    if text[i : i + length] in self.han:
+                        yield text[i : i + length], self.han[text[i : i + length]]
+        tokens = [latin_key(t.group()) for t in LATIN_TOKEN.finditer(norm)]
+        for i in range(len(tokens)):
+            for j in range(i + 1, min(i + 3, len(tokens)) + 1):
+                key = "".join(tokens[i:j])
+                if key in self.latin:
+                    yield key, self.latin[key]
 
     @property
     def names(self) -> set[str]:
@@ -124,6 +166,38 @@ class AliasIndex:
         return alias
 
 
+def _name_parts(norm: str) -> set[str]:
+    """Han bigrams and Latin words of a name, to tell a brand's own names from its nicknames."""
+    out: set[str] = set()
+    for part in runs(norm):
+        if part.han:
+            out.update(part.text[i : i + 2] for i in range(len(part.text) - 1))
+        else:
+            out.add(latin_key(part.text))
+    return out
+
+
+def claimed_names(brands: Sequence[Brand], lex: Lexicon) -> dict[int, tuple[str, ...]]:
+    """Names from the other-brands list that belong to a loaded partner, by brand index.
+
+    A partner always wins over the list: when a guide names a listed brand (its first, proper
+    name, or two of its spellings), every spelling on that line becomes the partner's, so a
+    newly uploaded guide makes its brand's questions answerable at once, however they name it.
+    """
+    line_of = {name: normalize(canonical) for name, canonical in lex.other_brands.items()}
+    lines: dict[str, list[str]] = defaultdict(list)
+    for name, canonical in line_of.items():
+        lines[canonical].append(name)
+    out: dict[int, tuple[str, ...]] = {}
+    for b, brand in enumerate(brands):
+        own = {normalize(a) for a in (brand.name, *brand.aliases)}
+        hits = Counter(line_of[n] for n in own if n in line_of)
+        claimed = {n for line, count in hits.items() if line in own or count >= 2 for n in lines[line]}
+        if claimed - own:
+            out[b] = tuple(sorted(claimed - own))
+    return out
+
+
 def _note(found: dict[int, float], brands: Iterable[int], strength: float) -> None:
     for b in brands:
         if strength > found.get(b, 0.0):
@@ -139,6 +213,7 @@ class OtherBrands:
 
     def __init__(self, lex: Lexicon, partner_names: Collection[str], vocabulary: Collection[str]):
         self._vocab = vocabulary
+        self._known_latin = frozenset(lex.glossary) | lex.stop_en
         listed = {v: c for n, c in lex.other_brands.items() for v in lex.name_variants(n)}
         self.names = {n: c for n, c in listed.items() if n not in partner_names and not self._used_by_guides(n)}
         self._latin = {n: c for n, c in self.names.items() if not HAN_RUN.search(n)}
@@ -155,6 +230,30 @@ class OtherBrands:
                 return False
         return True
 
+    def overrules(self, nicknamed: set[int], named: dict[int, float], content: str) -> bool:
+        """A listed brand named outright beats partners named only by a shared nickname.
+
+        "某品牌小白瓶" names that brand's 小白瓶, not our partner's; ``content`` is the question
+        with the partners' names already blanked out.
+        """
+        return bool(named) and set(named) <= nicknamed and self.find(content) is not None
+
+    def unexplained(self, question: str, content: str) -> str | None:
+        """A brand-like name that no guide and no list explains: say we do not cover it.
+
+        Latin: a capitalised word inside the sentence (Kiehl's, Patagonia) that the guides never
+        use. Chinese: a name marked as one (X牌, X品牌, a quoted name) that the guides never use.
+        """
+        for match in _CAPITALISED.finditer(question):
+            word = match.group(1) or match.group(2)
+            if latin_word(normalize(word)) not in self._vocab and normalize(word) not in self._known_latin:
+                return word
+        for match in _MARKED_HAN.finditer(content):
+            name = next(g for g in match.groups() if g)
+            if len(name) >= 2 and not _bigrams(name) <= self._vocab and name not in _GENERIC_MARKS:
+                return name
+        return None
+
     def find(self, content: str) -> str | None:
         """The first brand of ours-not list named in ``content`` (normalised text)."""
         for run in HAN_RUN.finditer(content):
@@ -170,3 +269,14 @@ class OtherBrands:
                 return canonical
         compact = content.replace(" ", "")
         return next((c for n, c in self._mixed.items() if n.replace(" ", "") in compact), None)
+
+
+# A capitalised word after the first one of a sentence, with no capitals of its own around it.
+_CAPITALISED = re.compile(r"(?<=[a-z,;:]\s)([A-Z][a-z]+(?:['’][a-z]+)?)\b|(?<=[\u4e00-\u9fff])([A-Z][a-z]{2,})\b")
+# A Chinese name marked as a brand: X牌 / X品牌 / X牌子, or quoted.
+_MARKED_HAN = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:牌子|品牌|牌)|[“「『\"]([\u4e00-\u9fff]{2,6})[”」』\"]")
+_GENERIC_MARKS = frozenset({"大牌", "名牌", "杂牌", "老牌", "国产", "这个", "那个", "什么", "哪个", "正品", "进口", "国际", "一线", "二线"})
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
