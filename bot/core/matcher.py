@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from rapidfuzz import process
@@ -73,7 +73,7 @@ BRAND_ONLY_CONFIDENCE = 0.7
 ANSWER_THRESHOLD = 0.5       # confidence below which there is no answer
 CANDIDATE_FLOOR = 0.3        # brand-level confidence below which a tip is not worth offering
 # Re-ranking a brand's tips: words (relevance relative to the best tip) and meaning (cosine).
-_WORDS_WEIGHT, _MEANING_WEIGHT = 0.5, 2.0
+_WORDS_WEIGHT, _MEANING_WEIGHT = 0.3, 2.0
 # A named brand's question with no telling words still gets a tip if its meaning is this clear.
 _MEANING_LEAD = 0.08
 # Alternatives offered one tap away: within this much of the answer's score, at most two,
@@ -109,6 +109,7 @@ class Match:
     candidates: tuple[Candidate, ...] = ()
     brand_only: bool = False
     other_brand: str | None = None
+    evidence: Evidence | None = field(default=None, compare=False, repr=False)  # what the confidence rests on
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -289,8 +290,7 @@ class Matcher:
                 firsts = [top.index]
             options = [self._candidate(t, strength * BRAND_ONLY_CONFIDENCE) for t in firsts]
             return Match(question, options[0], tuple(options[1:]), brand_only=True)
-        evidence = _evidence(ranked, named=True, strength=strength, semantic=meaning.available)
-        return self._answer(question, ranked, probability(evidence))
+        return self._answer(question, ranked, _evidence(ranked, named=True, strength=strength, semantic=meaning.available))
 
     def _rank_within(self, tips: list[int], terms: list[_Term]) -> list[tuple[int, float]]:
         """Relevance of a few tips (one brand's), looked up tip by tip, in the guides' order."""
@@ -318,16 +318,17 @@ class Matcher:
         rows.sort(key=lambda x: (-x.score, -x.relevance, x.index))
         return rows
 
-    def _answer(self, question: str, ranked: list["_Ranked"], confidence: float) -> Match:
+    def _answer(self, question: str, ranked: list["_Ranked"], evidence: Evidence) -> Match:
         """The best tip with its probability, and the close runners-up offered one tap away."""
         top = ranked[0]
+        confidence = probability(evidence)
         alternatives: list[Candidate] = []
         if confidence < ALTERNATIVE_BELOW:
             close = [r for r in ranked[1:] if r.score >= top.score - ALTERNATIVE_GAP][:MAX_ALTERNATIVES]
             weights = [math.exp(8 * (r.score - top.score)) for r in close]
             total = sum(weights) or 1.0
             alternatives = [self._candidate(r.index, (1 - confidence) * w / total) for r, w in zip(close, weights)]
-        return Match(question, self._candidate(top.index, confidence), tuple(alternatives))
+        return Match(question, self._candidate(top.index, confidence), tuple(alternatives), evidence=evidence)
 
     def _implied(self, question: str, terms: list[_Term], unknown: int, meaning: "_Meaning", top: int) -> Match:
         """No brand named: answer only when the question's product words point to one brand."""
@@ -340,8 +341,7 @@ class Matcher:
             return Match(question, None, options)
         brand = self._tip_brand(scored[0][0])
         ranked = self._rerank(self._rank_within(list(self._brand_tips[brand]), terms), meaning)
-        evidence = _evidence(ranked, named=False, strength=scored[0][1], semantic=meaning.available)
-        return self._answer(question, ranked, probability(evidence))
+        return self._answer(question, ranked, _evidence(ranked, named=False, strength=scored[0][1], semantic=meaning.available))
 
     def _tip_brand(self, index: int) -> int:
         return bisect.bisect_right(self._brand_starts, index) - 1

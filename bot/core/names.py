@@ -214,6 +214,7 @@ class OtherBrands:
     def __init__(self, lex: Lexicon, partner_names: Collection[str], vocabulary: Collection[str]):
         self._vocab = vocabulary
         self._known_latin = frozenset(lex.glossary) | lex.stop_en
+        self._common = lex.common_zh
         listed = {v: c for n, c in lex.other_brands.items() for v in lex.name_variants(n)}
         self.names = {n: c for n, c in listed.items() if n not in partner_names and not self._used_by_guides(n)}
         self._latin = {n: c for n, c in self.names.items() if not HAN_RUN.search(n)}
@@ -249,10 +250,14 @@ class OtherBrands:
             if latin_word(normalize(word)) not in self._vocab and normalize(word) not in self._known_latin:
                 return word
         for match in _MARKED_HAN.finditer(content):
-            name = next(g for g in match.groups() if g)
-            if len(name) >= 2 and not _bigrams(name) <= self._vocab and name not in _GENERIC_MARKS:
+            name = match.group(1)
+            if self._unknown_word(name) and name[-1] + "牌" not in _TAG_WORDS:
                 return name
         return None
+
+    def _unknown_word(self, word: str) -> bool:
+        """Neither an everyday word nor one the guides use (吊牌, 大牌, 这个 are words)."""
+        return word not in self._common and not _bigrams(word) <= self._vocab
 
     def find(self, content: str) -> str | None:
         """The first brand of ours-not list named in ``content`` (normalised text)."""
@@ -273,9 +278,10 @@ class OtherBrands:
 
 # A capitalised word after the first one of a sentence, with no capitals of its own around it.
 _CAPITALISED = re.compile(r"(?<=[a-z,;:]\s)([A-Z][a-z]+(?:['’][a-z]+)?)\b|(?<=[\u4e00-\u9fff])([A-Z][a-z]{2,})\b")
-# A Chinese name marked as a brand: X牌 / X品牌 / X牌子, or quoted.
-_MARKED_HAN = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:牌子|品牌|牌)|[“「『\"]([\u4e00-\u9fff]{2,6})[”」』\"]")
-_GENERIC_MARKS = frozenset({"大牌", "名牌", "杂牌", "老牌", "国产", "这个", "那个", "什么", "哪个", "正品", "进口", "国际", "一线", "二线"})
+# A Chinese name marked as a brand: X牌 / X品牌 / X牌子.
+_MARKED_HAN = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:牌子|品牌|牌)")
+# Words ending in 牌 that are not "brand X" (a big brand, a fake, the hang tag, a sign).
+_TAG_WORDS = frozenset("大牌 名牌 杂牌 冒牌 老牌 王牌 吊牌 招牌 门牌 车牌 号牌 标牌 挂牌 铭牌 胸牌 金牌 奖牌 品牌 国牌 外牌 新牌 正牌 山寨牌".split())
 
 
 def _bigrams(text: str) -> set[str]:
