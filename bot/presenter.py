@@ -48,22 +48,31 @@ def answer(catalog: Catalog, match: Match, lang: Lang) -> Reply:
         if any(b is not None and b.id != brand.id for b in others):
             return pick_brand(catalog, [match.answer, *match.candidates], lang)
         return brand_overview(brand, lang)
-    if match.ambiguous:
-        return pick_tip(catalog, [match.answer, *match.candidates], lang)
-    return tip_reply(brand, tip, lang, alternatives=match.candidates)
+    return tip_reply(brand, tip, lang, alternatives=_tip_buttons(catalog, match.candidates))
 
 
-def tip_reply(brand: Brand, tip: Tip, lang: Lang, alternatives: tuple[Candidate, ...] = ()) -> Reply:
+def tip_reply(brand: Brand, tip: Tip, lang: Lang, alternatives: tuple[Button, ...] = ()) -> Reply:
+    """A tip; close alternatives (the matcher's candidates) one tap away right under it."""
     ref = tip_ref(brand.id, tip.id)
     text = _tip_text(brand, tip, lang)
-    rows: list[tuple[Button, ...]] = [(Button("👍", f"fb:up:{ref}"), Button("👎", f"fb:down:{ref}"))]
+    if alternatives:
+        text += "\n\n" + say("did_you_mean", lang)
+    rows: list[tuple[Button, ...]] = [(b,) for b in alternatives]
+    rows.append((Button("👍", f"fb:up:{ref}"), Button("👎", f"fb:down:{ref}")))
     related = [t for t in (brand.tip(r) for r in tip.related) if t is not None]
     rows.extend((Button(t.title, f"tip:{tip_ref(brand.id, t.id)}"),) for t in related)
     rows.append((Button("举报疑似假货 / Report a suspected fake", f"report:{ref}"),))
-    alt_refs = [tip_ref(c.brand, c.tip) for c in alternatives[:3]]
-    if alt_refs:
-        rows.append((Button("其他问题 / Other questions", "alt:" + ",".join(alt_refs)),))
     return Reply(text, tuple(rows))
+
+
+def _tip_buttons(catalog: Catalog, candidates: tuple[Candidate, ...]) -> tuple[Button, ...]:
+    """One button per candidate tip still in the guides, labelled with brand and title."""
+    buttons = []
+    for c in candidates:
+        found = catalog.tip(c.brand, c.tip)
+        if found:
+            buttons.append(Button(f"{found[0].name} · {found[1].title}", f"tip:{tip_ref(c.brand, c.tip)}"))
+    return tuple(buttons)
 
 
 def _tip_text(brand: Brand, tip: Tip, lang: Lang) -> str:
@@ -96,15 +105,6 @@ def brand_overview(brand: Brand, lang: Lang) -> Reply:
     return Reply(text, rows)
 
 
-def pick_tip(catalog: Catalog, candidates: list[Candidate], lang: Lang) -> Reply:
-    rows = []
-    for c in candidates:
-        found = catalog.tip(c.brand, c.tip)
-        if found:
-            rows.append((Button(f"{found[0].name} · {found[1].title}", f"tip:{tip_ref(c.brand, c.tip)}"),))
-    return Reply(say("which_one", lang), tuple(rows))
-
-
 def pick_brand(catalog: Catalog, candidates: list[Candidate], lang: Lang) -> Reply:
     rows = []
     for c in candidates:
@@ -120,14 +120,10 @@ def no_answer(catalog: Catalog, match: Match, lang: Lang) -> Reply:
         parts.append(say("other_brand", lang, brand=match.other_brand))
     names = "、".join(b.name for b in catalog.brands) if lang == "zh" else ", ".join(b.name for b in catalog.brands)
     parts += [say("covered_brands", lang, brands=names), say("name_the_brand", lang), say("verify_fallback", lang)]
-    rows = []
-    for c in match.candidates[:3]:
-        found = catalog.tip(c.brand, c.tip)
-        if found:
-            rows.append((Button(f"{found[0].name} · {found[1].title}", f"tip:{tip_ref(c.brand, c.tip)}"),))
-    if rows:
+    buttons = _tip_buttons(catalog, match.candidates)
+    if buttons:
         parts.append(say("did_you_mean", lang))
-    return Reply("\n\n".join(parts), tuple(rows))
+    return Reply("\n\n".join(parts), tuple((b,) for b in buttons))
 
 
 def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:

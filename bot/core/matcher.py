@@ -284,7 +284,7 @@ class Matcher:
         ranked = self._rerank(self._rank_within([t for b in brand_ids for t in self._brand_tips[b]], terms), meaning)
         top = ranked[0]
         lead = top.meaning - ranked[1].meaning if len(ranked) > 1 else 1.0
-        if top.relevance < NAMED_TIP_MIN and (len(brand_ids) > 1 or top.relevance > 0 or lead < _MEANING_LEAD or not meaning.available):
+        if top.relevance < NAMED_TIP_MIN and (len(brand_ids) > 1 or lead < _MEANING_LEAD or not meaning.available):
             firsts = [self._brand_tips[b][0] for b in brand_ids]
             if len(brand_ids) == 1 and top.relevance > 0:
                 firsts = [top.index]

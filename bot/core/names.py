@@ -215,6 +215,7 @@ class OtherBrands:
         self._vocab = vocabulary
         self._known_latin = frozenset(lex.glossary) | lex.stop_en
         self._common = lex.common_zh
+        self._particles = lex.particles
         listed = {v: c for n, c in lex.other_brands.items() for v in lex.name_variants(n)}
         self.names = {n: c for n, c in listed.items() if n not in partner_names and not self._used_by_guides(n)}
         self._latin = {n: c for n, c in self.names.items() if not HAN_RUN.search(n)}
@@ -251,7 +252,8 @@ class OtherBrands:
                 return word
         for match in _MARKED_HAN.finditer(content):
             name = match.group(1)
-            if self._unknown_word(name) and name[-1] + "牌" not in _TAG_WORDS:
+            name = name[max((i + 1 for i, c in enumerate(name) if c in self._particles), default=0) :]
+            if len(name) >= 2 and self._unknown_word(name) and name[-1] + "牌" not in _TAG_WORDS:
                 return name
         return None
 

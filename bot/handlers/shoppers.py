@@ -172,7 +172,7 @@ async def on_tip(update: Update, context: Context) -> None:
 
 
 async def on_alternatives(update: Update, context: Context) -> None:
-    """"其他问题": the runners-up of the question this answer came from."""
+    """"其他问题" on answers sent before the alternatives moved right under the answer (still in chats)."""
     query = update.callback_query
     assert query is not None and query.data is not None and query.message is not None
     lang = user_lang(update, context)
