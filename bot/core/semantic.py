@@ -206,6 +206,11 @@ class SemanticIndex:
             serves.update((t, k) for t in best.values())
         return serves, banks
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the index's vectors."""
+        return self._phrases.nbytes + self._means.nbytes + sum(b.nbytes for b in self._banks)
+
     def embed(self, question: str) -> Vectors:
         return self.encoder.encode([normalize(question)])[0]
 
