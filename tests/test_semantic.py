@@ -223,3 +223,45 @@ def test_without_the_model_the_bot_answers_from_words_and_warns_once(
         assert match.answer is not None and match.answer.brand == "moutai"
     finally:
         semantic.default_encoder.cache_clear()
+
+
+EVERYDAY = """\
+schema: 1
+brand:
+  id: apple-phone
+  name: 苹果手机 Apple
+  aliases: [苹果, iPhone]
+  category: 数码
+tips:
+  - id: serial
+    title: 官网查序列号
+    questions: [序列号怎么查, 激活日期对不上]
+    keywords: [序列号, 激活]
+    answer: 在设置-通用-关于本机查看序列号，到官网查询保修与激活日期。
+  - id: refurbished
+    title: 识别翻新机
+    questions: [是不是翻新机, 电池循环次数]
+    keywords: [翻新, 电池]
+    answer: 看电池循环次数和屏幕、摄像头是否为原装部件。
+"""
+
+
+def test_a_brand_named_by_an_everyday_word_is_only_ours_when_the_question_is_about_its_goods() -> None:
+    catalog = Catalog((brand(EVERYDAY),))
+    assert catalog.ask("苹果怎么挑甜的").answer is None
+    serial = catalog.ask("苹果的序列号怎么查")
+    assert serial.answer is not None and serial.answer.tip == "serial"
+    generic = catalog.ask("苹果怎么辨别真假")
+    assert generic.brand_only and generic.answer is not None and generic.answer.brand == "apple-phone"
+
+
+@pytest.mark.parametrize("question", ["茅台的创始人是谁", "华为招聘要求高吗", "Moutai stock price", "茅台股票能买吗"])
+def test_a_question_about_the_company_not_its_goods_gets_no_tip(teas: Catalog, question: str) -> None:
+    match = teas.ask(question)
+    assert match.answer is None and match.other_brand is None
+
+
+def test_a_generic_question_about_a_named_brand_lists_its_tips(teas: Catalog) -> None:
+    for question in ["茅台怎么辨别真假", "is my Moutai real?"]:
+        match = teas.ask(question)
+        assert match.brand_only and match.answer is not None and match.answer.brand == "moutai"

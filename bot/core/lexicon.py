@@ -29,6 +29,8 @@ class Lexicon:
     other_brands: dict[str, str]         # normalised name -> canonical name, brands we do not cover
     synonyms: dict[str, tuple[str, ...]]  # word -> the other words of its synonym groups
     regional: dict[str, tuple[str, ...]]  # brand name -> its other regional names
+    off_topic: tuple[str, ...]           # words of questions about a brand but not its goods
+    authenticity: tuple[str, ...]        # words of questions about real and fake goods
 
     def name_variants(self, name: str) -> tuple[str, ...]:
         """``name`` and its regional spellings (耐克 → 耐吉), for recognising brand names."""
@@ -99,4 +101,13 @@ def lexicon() -> Lexicon:
         names = [normalize(n) for n in line.split()]
         for name in names:
             regional[name] = tuple(n for n in names if n != name)
-    return Lexicon(tuple(generic), tuple(service), stop_zh | particles, particles, common, stop_en, glossary, other, frozen, regional)
+    off_topic = _words("off_topic.txt")
+    authenticity = _words("authenticity_words.txt")
+    return Lexicon(
+        tuple(generic), tuple(service), stop_zh | particles, particles, common, stop_en, glossary, other, frozen, regional,
+        off_topic, authenticity,
+    )
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(sorted({normalize(w) for line in _lines(name) for w in line.split()}))

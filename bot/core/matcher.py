@@ -45,7 +45,7 @@ from .names import AliasIndex, OtherBrands
 from .perf import paused_gc
 from .pinyin import pinyin_key
 from .semantic import SemanticIndex, Vectors
-from .text import latin_word, normalize, runs
+from .text import LATIN_TOKEN, latin_word, normalize, runs
 
 # How much a term counts by where the tip has it.
 _ANSWER_WEIGHT = 0.5
@@ -262,29 +262,50 @@ class Matcher:
         """``top``: how many tips may be offered as "did you mean" when there is no answer."""
         norm = normalize(question)[:_MAX_QUERY_CHARS]
         named, content = self._names.find(norm)
-        content = _remove(content, self._lex.generic_zh)
         meaning = _Meaning(self.semantic, norm)
         if named and not self._others.overrules(self._names.by_nickname_only(norm), named, content):
-            return self._named(question, named, self._terms(content)[0], meaning)
+            asked = _remove(content, self._lex.generic_zh)
+            about_goods = _mentions(content, self._lex.authenticity)  # "怎么辨别真假", "is it real"
+            company = _mentions(asked, self._lex.off_topic)
+            if company:
+                asked = _remove(asked, self._lex.off_topic)
+            named_match = self._named(question, named, self._terms(asked)[0], meaning, bool(runs(asked)))
+            if about_goods and not company or not self._words_only_named(norm, named, named_match, company):
+                return named_match
+            return Match(question, None)
+        content = _remove(content, self._lex.generic_zh)
         other = self._others.find(content) or self._others.unexplained(question, content)
         if other:
             return Match(question, None, other_brand=other)
         terms, unknown = self._terms(_remove(content, self._lex.service_zh))
         return self._implied(question, terms, unknown, meaning, top)
 
+    def _words_only_named(self, norm: str, named: dict[int, float], found: Match, company: bool) -> bool:
+        """Named, but not about the brand's goods: no word of its tips, and either the name is an
+        everyday word (苹果 the fruit, 长城 the wall) or the question is about the company
+        (its share price, its founder, its jobs)."""
+        evidence = found.evidence
+        if evidence is not None and evidence.relevance >= NAMED_TIP_MIN:
+            return False
+        return company or set(named) <= self._names.by_everyday_words_only(norm, self._lex.common_zh)
+
     def named_brands(self, text: str) -> list[str]:
         """The partner brands ``text`` names (exactly or misspelt), best first."""
         found, _ = self._names.find(normalize(text)[:_MAX_QUERY_CHARS])
         return [self.brands[b].id for b, _ in sorted(found.items(), key=lambda x: (-x[1], x[0]))]
 
-    def _named(self, question: str, named: dict[int, float], terms: list[_Term], meaning: "_Meaning") -> Match:
-        """A brand is named: it decides the brand; the question's words and meaning pick the tip."""
+    def _named(self, question: str, named: dict[int, float], terms: list[_Term], meaning: "_Meaning", asks: bool) -> Match:
+        """A brand is named: it decides the brand; the question's words and meaning pick the tip.
+
+        ``asks``: the question says something beyond the brand and the shared phrase; without
+        that, its meaning is only "is my <brand> real?" and the brand's list of tips answers.
+        """
         strength = max(named.values())
         brand_ids = sorted(b for b, s in named.items() if s == strength)
         ranked = self._rerank(self._rank_within([t for b in brand_ids for t in self._brand_tips[b]], terms), meaning)
         top = ranked[0]
         lead = top.meaning - ranked[1].meaning if len(ranked) > 1 else 1.0
-        if top.relevance < NAMED_TIP_MIN and (len(brand_ids) > 1 or lead < _MEANING_LEAD or not meaning.available):
+        if top.relevance < NAMED_TIP_MIN and (len(brand_ids) > 1 or lead < _MEANING_LEAD or not meaning.available or not asks):
             firsts = [self._brand_tips[b][0] for b in brand_ids]
             if len(brand_ids) == 1 and top.relevance > 0:
                 firsts = [top.index]
@@ -500,6 +521,12 @@ def _implied_confidence(score: _Score, mass: float) -> float:
 
 def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
+
+
+def _mentions(text: str, words: Sequence[str]) -> bool:
+    """Whether ``text`` has one of ``words`` (Latin words whole, Han words anywhere)."""
+    latin = f" {' '.join(LATIN_TOKEN.findall(text))} "
+    return any((f" {w} " in latin) if w.isascii() else (w in text) for w in words)
 
 
 def _remove(text: str, phrases: Sequence[str]) -> str:

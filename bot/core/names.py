@@ -61,6 +61,14 @@ class AliasIndex:
         if nickname:
             self._nicknames.add((key, brand))
 
+    def by_everyday_words_only(self, norm: str, everyday: Collection[str]) -> set[int]:
+        """Brands ``norm`` names only through aliases that are everyday words (苹果, 长城)."""
+        plain: set[int] = set()
+        other: set[int] = set()
+        for key, brands in self._exact_hits(norm):
+            (plain if key in everyday else other).update(brands)
+        return plain - other
+
     def by_nickname_only(self, norm: str) -> set[int]:
         """Brands ``norm`` names through nicknames only, never through their own names."""
         proper: set[int] = set()
