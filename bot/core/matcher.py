@@ -156,9 +156,16 @@ class _Meaning:
     def similarities(self, tips: list[int]) -> list[float]:
         if self._semantic is None:
             return [0.0] * len(tips)
+        return self._semantic.similarities(self._embedded(self._semantic), tips)
+
+    def elsewhere(self, tips: list[int]) -> bool:
+        """The question is about something other than these tips (False without the model)."""
+        return self._semantic is not None and self._semantic.elsewhere(self._embedded(self._semantic), tips)
+
+    def _embedded(self, semantic: SemanticIndex) -> Vectors:
         if self._vector is None:
-            self._vector = self._semantic.embed(self._text)
-        return self._semantic.similarities(self._vector, tips)
+            self._vector = semantic.embed(self._text)
+        return self._vector
 
 
 def _evidence(ranked: list[_Ranked], named: bool, strength: float, semantic: bool) -> Evidence:
@@ -263,16 +270,10 @@ class Matcher:
         norm = normalize(question)[:_MAX_QUERY_CHARS]
         named, content = self._names.find(norm)
         meaning = _Meaning(self.semantic, norm)
+        if named and not self._names.find(self._others.blank(norm))[0]:  # 烟台苹果 is not 苹果
+            return Match(question, None, other_brand=self._others.find(norm))
         if named and not self._others.overrules(self._names.by_nickname_only(norm), named, content):
-            asked = _remove(content, self._lex.generic_zh)
-            about_goods = _mentions(content, self._lex.authenticity)  # "怎么辨别真假", "is it real"
-            company = _mentions(asked, self._lex.off_topic)
-            if company:
-                asked = _remove(asked, self._lex.off_topic)
-            named_match = self._named(question, named, self._terms(asked)[0], meaning, bool(runs(asked)))
-            if about_goods and not company or not self._words_only_named(norm, named, named_match, company):
-                return named_match
-            return Match(question, None)
+            return self._about_named(question, named, content, meaning)
         content = _remove(content, self._lex.generic_zh)
         other = self._others.find(content) or self._others.unexplained(question, content)
         if other:
@@ -280,14 +281,22 @@ class Matcher:
         terms, unknown = self._terms(_remove(content, self._lex.service_zh))
         return self._implied(question, terms, unknown, meaning, top)
 
-    def _words_only_named(self, norm: str, named: dict[int, float], found: Match, company: bool) -> bool:
-        """Named, but not about the brand's goods: no word of its tips, and either the name is an
-        everyday word (苹果 the fruit, 长城 the wall) or the question is about the company
-        (its share price, its founder, its jobs)."""
-        evidence = found.evidence
-        if evidence is not None and evidence.relevance >= NAMED_TIP_MIN:
-            return False
-        return company or set(named) <= self._names.by_everyday_words_only(norm, self._lex.common_zh)
+    def _about_named(self, question: str, named: dict[int, float], content: str, meaning: "_Meaning") -> Match:
+        """A partner is named; is the question about its goods, and which tip answers it?
+
+        A word about real and fake goods (``authenticity_words.txt``) says it is. Without one, a
+        question about the company (its shares, its founder, its jobs: ``off_topic.txt``) is not,
+        and neither is one whose meaning is closer to the bot's off-topic phrasings than to any
+        of the brand's tips: "小米粥怎么熬" names 小米 but is about porridge. A brand named with
+        nothing else lists its tips.
+        """
+        asked = _remove(content, self._lex.generic_zh)
+        about_goods = _mentions(content, self._lex.authenticity)
+        if not about_goods and _mentions(asked, self._lex.off_topic):
+            return Match(question, None)
+        if not about_goods and runs(asked) and meaning.elsewhere([t for b in named for t in self._brand_tips[b]]):
+            return Match(question, None)
+        return self._named(question, named, self._terms(asked)[0], meaning, bool(runs(asked)))
 
     def named_brands(self, text: str) -> list[str]:
         """The partner brands ``text`` names (exactly or misspelt), best first."""

@@ -61,14 +61,6 @@ class AliasIndex:
         if nickname:
             self._nicknames.add((key, brand))
 
-    def by_everyday_words_only(self, norm: str, everyday: Collection[str]) -> set[int]:
-        """Brands ``norm`` names only through aliases that are everyday words (苹果, 长城)."""
-        plain: set[int] = set()
-        other: set[int] = set()
-        for key, brands in self._exact_hits(norm):
-            (plain if key in everyday else other).update(brands)
-        return plain - other
-
     def by_nickname_only(self, norm: str) -> set[int]:
         """Brands ``norm`` names through nicknames only, never through their own names."""
         proper: set[int] = set()
@@ -268,6 +260,19 @@ class OtherBrands:
     def _unknown_word(self, word: str) -> bool:
         """Neither an everyday word nor one the guides use (吊牌, 大牌, 这个 are words)."""
         return word not in self._common and not _bigrams(word) <= self._vocab
+
+    def blank(self, text: str) -> str:
+        """``text`` with every listed Chinese name blanked out: what is left of a partner's name
+        inside a longer listed one (苹果 in 烟台苹果) is no longer there to be found."""
+        chars = list(text)
+        for run in HAN_RUN.finditer(text):
+            run_text, i = run.group(), 0
+            while i < len(run_text):
+                length = next((n for n in range(min(self._max_len, len(run_text) - i), 1, -1) if run_text[i : i + n] in self.names), 0)
+                if length:
+                    chars[run.start() + i : run.start() + i + length] = " " * length
+                i += length or 1
+        return "".join(chars)
 
     def find(self, content: str) -> str | None:
         """The first brand of ours-not list named in ``content`` (normalised text)."""

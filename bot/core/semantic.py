@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 
+# The bot's phrasings of questions about something else entirely (never a tip's intent).
+ELSEWHERE = "elsewhere"
 # A tip serves an intent when its mean phrasing is at least this close to the intent's own.
 _INTENT_MIN = 0.45
 # How many guide phrasings speak for one intent (the bot's own phrasings always do).
@@ -183,6 +185,7 @@ class SemanticIndex:
         self._starts = np.array([*starts, offset], dtype=np.int64)
         self._means: Vectors = _unit_rows(np.add.reduceat(self._phrases, starts, axis=0)) if starts else self._phrases
         self._tip_brand = np.array(tip_brand, dtype=np.int64)
+        self._elsewhere: Vectors = np.zeros((0, dim), np.float32)
         self._serves, self._banks = self._learn_intents(store)
         store.forget_unused()
 
@@ -194,6 +197,10 @@ class SemanticIndex:
             return serves, banks
         for k, intent in enumerate(intents()):
             own = store.vectors(self.encoder, list(intent.phrasings))
+            if intent.name == ELSEWHERE:
+                self._elsewhere = own
+                banks.append(own[:0])
+                continue
             closeness = self._means @ _unit_rows(own.mean(axis=0, keepdims=True))[0]
             best: dict[int, int] = {}
             for tip in np.flatnonzero(closeness >= _INTENT_MIN):  # ascending: ties keep the first tip
@@ -214,17 +221,25 @@ class SemanticIndex:
     def embed(self, question: str) -> Vectors:
         return self.encoder.encode([normalize(question)])[0]
 
+    def elsewhere(self, question: Vectors, tips: Sequence[int]) -> bool:
+        """The question is about something else: closer to the bot's off-topic phrasings than
+        to any phrasing of these tips (or the intents they serve)."""
+        if len(self._elsewhere) == 0 or not tips:
+            return False
+        off = float(np.max(self._elsewhere @ question))
+        near = max(self._nearest(question, t) for t in tips)
+        return off > near
+
+    def _nearest(self, question: Vectors, tip: int) -> float:
+        nearest = float(np.max(self._phrases[self._starts[tip] : self._starts[tip + 1]] @ question))
+        intent = self._serves.get(tip)
+        if intent is not None and len(self._banks[intent]):
+            nearest = max(nearest, float(np.max(self._banks[intent] @ question)))
+        return nearest
+
     def similarities(self, question: Vectors, tips: Sequence[int]) -> list[float]:
         """How close the question is to each tip: its nearest phrasing, its mean, its intent."""
-        intent_sims = [float(np.max(bank @ question)) for bank in self._banks]
-        out = []
-        for t in tips:
-            nearest = float(np.max(self._phrases[self._starts[t] : self._starts[t + 1]] @ question))
-            intent = self._serves.get(t)
-            if intent is not None:
-                nearest = max(nearest, intent_sims[intent])
-            out.append(round(0.5 * nearest + 0.5 * float(self._means[t] @ question), 6))
-        return out
+        return [round(0.5 * self._nearest(question, t) + 0.5 * float(self._means[t] @ question), 6) for t in tips]
 
 
 def _unit_rows(vectors: Vectors) -> Vectors:
