@@ -27,6 +27,8 @@ SETS = {
     "holdout_a": (ROOT / "brand_guides", EVAL / "holdout_a.jsonl", "tuning"),
     "blind_b": (EVAL / "blind_b" / "guides", EVAL / "blind_b" / "questions.jsonl", "tuning since its blind run"),
     "blind_c": (EVAL / "blind_c" / "guides", EVAL / "blind_c" / "questions.jsonl", "tuning since its blind run"),
+    "blind_d": (EVAL / "blind_d" / "guides", EVAL / "blind_d" / "questions.jsonl", "blind"),
+    "blind_e": (EVAL / "blind_e" / "guides", EVAL / "blind_e" / "questions.jsonl", "blind"),
 }
 
 
