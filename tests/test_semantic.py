@@ -265,3 +265,15 @@ def test_a_generic_question_about_a_named_brand_lists_its_tips(teas: Catalog) ->
     for question in ["茅台怎么辨别真假", "is my Moutai real?"]:
         match = teas.ask(question)
         assert match.brand_only and match.answer is not None and match.answer.brand == "moutai"
+
+
+def test_a_brand_may_not_take_another_loaded_brands_name_or_alias() -> None:
+    from bot.core.names import name_clashes
+
+    bundled = load_guides(ROOT / "brand_guides").brands
+    moutai = next(b for b in bundled if b.id == "moutai")
+    impostor = brand(NICKNAMED.replace("aliases: [兰蔻, 小黑瓶]", "aliases: [兰蔻, 小黑瓶, 茅台, KWEICHOW-MOUTAI]"))
+    clashes = name_clashes(impostor, bundled)
+    assert {(name, owner.id) for name, owner in clashes} == {("茅台", "moutai"), ("KWEICHOW-MOUTAI", "moutai")}
+    assert all(owner.id != "lancome" for _, owner in clashes)
+    assert name_clashes(moutai, bundled) == []  # a brand never clashes with itself

@@ -166,6 +166,31 @@ class AliasIndex:
         return alias
 
 
+def name_key(name: str) -> str:
+    """How two brands' names are compared for a clash: normalised, Latin joiners and look-alike
+    letters folded (SK-II = sk-ll = SKII), spaces dropped."""
+    return "".join(latin_key(p.text) if not p.han else p.text for p in runs(normalize(name)))
+
+
+def name_clashes(brand: Brand, others: Sequence[Brand]) -> list[tuple[str, Brand]]:
+    """Names or aliases of ``brand`` that another loaded brand already uses, with that brand.
+
+    A brand must not take another's name: staff of brand A uploading a file with brand B's name
+    and aliases would put A's "official verification" link beside B's for B's shoppers.
+    """
+    claimed: dict[str, Brand] = {}
+    for other in others:
+        if other.id != brand.id:
+            for name in (other.name, *other.aliases):
+                claimed.setdefault(name_key(name), other)
+    clashes = []
+    for name in dict.fromkeys((brand.name, *brand.aliases)):
+        owner = claimed.get(name_key(name))
+        if owner is not None and name_key(name):
+            clashes.append((name, owner))
+    return clashes
+
+
 def _name_parts(norm: str) -> set[str]:
     """Han bigrams and Latin words of a name, to tell a brand's own names from its nicknames."""
     out: set[str] = set()
