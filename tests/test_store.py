@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.reports import Draft, InvalidTransition, Photo, check_transition
-from bot.core.store import MIGRATIONS, Store
+from bot.core.store import Store
+from bot.core.store.migrations import MIGRATIONS
 from bot.core.evidence import store_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +36,8 @@ def test_an_old_database_upgrades_in_place_without_loss(tmp_path: Path) -> None:
     async def reopen() -> tuple[int, list[tuple]]:
         store = await Store.open(database)
         try:
-            rows = [tuple(r) for r in await store.fetch("SELECT user_id, brand, vote FROM feedback")]
-            return await store.scalar("PRAGMA user_version"), rows
+            rows = [tuple(r) for r in await store.database.fetch_all("SELECT user_id, brand, vote FROM feedback")]
+            return await store.database.scalar("PRAGMA user_version"), rows
         finally:
             await store.close()
 
@@ -68,9 +69,9 @@ def test_cli_status_unanswered_roles_and_evidence(tmp_path: Path) -> None:
         sha = store_evidence(tmp_path, photo, "image/jpeg")
         draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某店", problem="胶帽", official_check="failed",
                       consent=True, photos=[Photo(sha, "fid", "uid", len(photo))])
-        ref = (await store.submit_report(5, 5, draft)).reference
+        ref = (await store.reports.submit(5, 5, draft)).reference
         for text in ("香奈儿包怎么辨别真假", "香奈儿包怎么辨别真假？", "你好"):
-            await store.record_unanswered(text, 0.1)
+            await store.answers.record_unanswered(text, 0.1)
         await store.close()
         return ref
 
