@@ -1,7 +1,7 @@
 """Committed reports per second with 50 concurrent reporters (target: >= 500/s on 2 cores).
 
 Each reporter submits reports one after another, as a shopper pressing Submit would, through
-``Store.submit_report`` (WAL, synchronous=FULL: a report counts only once it is durable). Every
+``store.reports.submit`` (WAL, synchronous=FULL: a report counts only once it is durable). Every
 report carries two evidence photo records. Run: ``python benchmarks/bench_reports.py``.
 """
 
@@ -34,7 +34,7 @@ def draft(n: int) -> Draft:
 async def reporter(store: Store, first: int, count: int, latencies: list[float]) -> None:
     for n in range(first, first + count):
         started = time.perf_counter()
-        await store.submit_report(user_id=n, chat_id=n, draft=draft(n))
+        await store.reports.submit(user_id=n, chat_id=n, draft=draft(n))
         latencies.append((time.perf_counter() - started) * 1000)
 
 
@@ -45,7 +45,7 @@ async def run(reporters: int, per_reporter: int) -> None:
         started = time.perf_counter()
         await asyncio.gather(*(reporter(store, i * per_reporter, per_reporter, latencies) for i in range(reporters)))
         elapsed = time.perf_counter() - started
-        total = await store.scalar("SELECT COUNT(*) FROM reports")
+        total = await store.database.scalar("SELECT COUNT(*) FROM reports")
         await store.close()
     latencies.sort()
     print("| reporters | reports | seconds | committed reports/s | latency p50 | latency p99 |")

@@ -11,16 +11,18 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Sequence
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Awaitable, Callable, Sequence, TypeVar
 
 from .config import ConfigError, Settings, load_settings
 from .core.guides import GuideInvalid, GuidesNotFound, load_guide
 from .core.reports import Status
 
-if TYPE_CHECKING:  # the matcher's dictionaries load only for the commands that match
+if TYPE_CHECKING:  # the matcher's dictionaries and the database load only for the commands that use them
     from .core.library import Catalog
+    from .core.store import Store
+    from .core.store.records import CaseFile
+
+T = TypeVar("T")
 
 EXIT_USAGE = 2
 
@@ -249,41 +251,34 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_roles(args: argparse.Namespace, settings: Settings) -> int:
-    import asyncio
-
     from .core.roles import parse_grant
-    from .core.store import Store
 
     if args.action != "list" and (args.user_id is None or args.role is None):
         raise UserError(f"usage: authbot roles {args.action} USER_ID ROLE [BRAND]")
 
-    async def act() -> list[str]:
-        store = await Store.open(settings.database)
-        try:
-            if args.action == "list":
-                configured = [f"{i}\tadmin\t*\t(config)" for i in sorted(settings.admin_ids)]
-                return configured + [f"{g.user_id}\t{g.role.value}\t{g.brand or '*'}" for g in await store.grants()]
-            grant = parse_grant(args.user_id, args.role, args.brand)
-            changed = await (store.grant(grant, None) if args.action == "grant" else store.revoke(grant, None))
-            return [f"{args.action}: {'done' if changed else 'nothing to do'}"]
-        finally:
-            await store.close()
+    async def act(store: Store) -> list[str]:
+        if args.action == "list":
+            configured = [f"{i}\tadmin\t*\t(config)" for i in sorted(settings.admin_ids)]
+            return configured + [f"{g.user_id}\t{g.role.value}\t{g.brand or '*'}" for g in await store.roles.grants()]
+        grant = parse_grant(args.user_id, args.role, args.brand)
+        changed = await (store.roles.grant(grant, None) if args.action == "grant" else store.roles.revoke(grant, None))
+        return [f"{args.action}: {'done' if changed else 'nothing to do'}"]
 
     try:
-        lines = asyncio.run(act())
+        lines = _with_store(settings, act)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     print("\n".join(lines))
     return 0
 
 
-def _with_store(settings: Settings, work):  # type: ignore[no-untyped-def]
+def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     """Run ``work(store)`` on the project's database, opened and closed around it."""
     import asyncio
 
     from .core.store import Store
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> T:
         store = await Store.open(settings.database)
         try:
             return await work(store)
@@ -294,12 +289,13 @@ def _with_store(settings: Settings, work):  # type: ignore[no-untyped-def]
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from .core.exports import ExportFilter, export
+    from .core.exports import export
+    from .core.store.reports import ReportFilter
 
     if not settings.database.exists():
         raise UserError(f"no database at {settings.database} (set AUTHBOT_DATA_DIR)")
-    _with_store(settings, lambda store: store.audit(None, "export", ",".join(args.brand or []) or None, f"cli {args.format}"))
-    where = ExportFilter(frozenset(b.lower() for b in args.brand) if args.brand else None, args.status, args.since, args.until)
+    _with_store(settings, lambda store: store.roles.audit(None, "export", ",".join(args.brand or []) or None, f"cli {args.format}"))
+    where = ReportFilter(frozenset(b.lower() for b in args.brand) if args.brand else None, args.status, args.since, args.until)
     try:
         count = export(settings.database, where, args.format, Path(args.out))
     except OSError as exc:
@@ -320,17 +316,17 @@ def cmd_evidence(args: argparse.Namespace, settings: Settings) -> int:
     if not args.reference or not args.out:
         raise UserError("usage: authbot evidence REFERENCE --out FILE.zip, or authbot evidence --verify FILE.zip")
 
-    async def parts(store):  # type: ignore[no-untyped-def]
-        report = await store.report(args.reference)
+    async def case_file(store: Store) -> CaseFile | None:
+        report = await store.reports.find(args.reference)
         if report is None:
             return None
-        await store.audit(None, "evidence pack", report.reference, "cli")
-        return await store.pack_parts(report)
+        await store.roles.audit(None, "evidence pack", report.reference, "cli")
+        return await store.reports.case_file(report)
 
-    found = _with_store(settings, parts)
+    found = _with_store(settings, case_file)
     if found is None:
         raise UserError(f"no report {args.reference}")
-    missing = build_pack(settings.data_dir, *found, Path(args.out))
+    missing = build_pack(settings.data_dir, found, Path(args.out))
     print(f"wrote {args.out}" + (f"; {len(missing)} photo file(s) missing on disk" if missing else ""), file=sys.stderr)
     return 0
 
@@ -339,7 +335,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from .core.reports import InvalidTransition
 
     try:
-        report = _with_store(settings, lambda store: store.change_status(args.reference, args.status, None, args.note))
+        report = _with_store(settings, lambda store: store.reports.change_status(args.reference, args.status, None, args.note))
     except (InvalidTransition, LookupError) as exc:
         raise UserError(str(exc).strip("'")) from None
     print(f"{report.reference}: {report.status}")
@@ -347,19 +343,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
-    import asyncio
     import datetime
 
-    from .core.store import Store
-
-    async def rows() -> list:
-        store = await Store.open(settings.database)
-        try:
-            return await store.unanswered(args.limit, args.brand)
-        finally:
-            await store.close()
-
-    found = asyncio.run(rows())
+    found = _with_store(settings, lambda store: store.answers.unanswered(args.limit, args.brand))
     if not found:
         print("no unanswered questions recorded", file=sys.stderr)
     for row in found:

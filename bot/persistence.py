@@ -2,18 +2,24 @@
 
 Only what must survive a restart is kept: conversation states (a report half written) and
 per-user data (the draft itself). The database is the one :class:`bot.core.store.Store` uses;
-this class opens it on first use, inside the running event loop.
+this class opens it on first use, inside the running event loop, and keeps its own two tables
+(``conversations``, ``user_data``) through the store's connection core. Keys and values are
+stored as JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
 from .core.store import Store
+from .core.store.db import Database
+
+ConversationKey = tuple[int | str, ...]
 
 UPDATE_INTERVAL = 1.0  # seconds between saves: a crash loses at most the last second of a draft
 
@@ -42,19 +48,39 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     # --- what is kept ------------------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
-        return await (await self.store()).all_user_data()
+        rows = await (await self._database()).fetch_all("SELECT user_id, data FROM user_data")
+        return {r["user_id"]: json.loads(r["data"]) for r in rows}
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        await (await self.store()).save_user_data(user_id, data)
+        if not data:
+            await self.drop_user_data(user_id)
+            return
+        async with (await self._database()).transaction() as tx:
+            await tx.execute(
+                "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+                (user_id, json.dumps(data, ensure_ascii=False)),
+            )
 
     async def drop_user_data(self, user_id: int) -> None:
-        await (await self.store()).save_user_data(user_id, None)
+        async with (await self._database()).transaction() as tx:
+            await tx.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
 
-    async def get_conversations(self, name: str) -> dict[tuple[int | str, ...], object]:
-        return await (await self.store()).conversations(name)
+    async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
+        rows = await (await self._database()).fetch_all("SELECT key, state FROM conversations WHERE name = ?", (name,))
+        return {tuple(json.loads(r["key"])): json.loads(r["state"]) for r in rows}
 
-    async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
-        await (await self.store()).save_conversation(name, tuple(key), new_state)
+    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+        async with (await self._database()).transaction() as tx:
+            if new_state is None:
+                await tx.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, json.dumps(list(key))))
+            else:
+                await tx.execute(
+                    "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+                    (name, json.dumps(list(key)), json.dumps(new_state)),
+                )
+
+    async def _database(self) -> Database:
+        return (await self.store()).database
 
     # --- what is not -------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ async def main(database: Path, start: int) -> None:
             official_check="failed", consent=True, order_number=f"ORDER{n:08d}",
             photos=[Photo(f"{n:064x}", f"file{n}", f"u{n}", 1024)],
         )
-        submitted = await store.submit_report(user_id=n, chat_id=n, draft=draft)  # a new shopper each time: no hourly limit
+        submitted = await store.reports.submit(user_id=n, chat_id=n, draft=draft)  # a new shopper each time: no hourly limit
         sys.stdout.write(submitted.reference + "\n")
         sys.stdout.flush()
         n += 1

@@ -10,8 +10,8 @@ CORE = Path(__file__).resolve().parent.parent / "bot" / "core"
 
 def test_the_core_never_imports_telegram() -> None:
     offenders = []
-    for path in sorted(CORE.glob("*.py")):
+    for path in sorted(CORE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            offenders += [f"{path.name}: {n}" for n in names if n == "telegram" or n.startswith("telegram.")]
+            offenders += [f"{path.relative_to(CORE)}: {n}" for n in names if n == "telegram" or n.startswith("telegram.")]
     assert offenders == []

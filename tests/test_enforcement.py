@@ -41,9 +41,9 @@ async def seed(settings: Settings) -> list[str]:
     for user, brand, product, shop, photos in rows:
         draft = Draft(brand=brand, product=product, platform="douyin_live", shop=shop, problem="+SUM(A1) 胶帽起皱",
                       official_check="failed", consent=True, photos=photos, order_number=f"O{user}{len(refs)}")
-        refs.append((await store.submit_report(user, user, draft)).reference)
-    await store.grant(_grant(ENFORCER, None), ADMIN)
-    await store.grant(_grant(MOUTAI_TEAM, "moutai"), ADMIN)
+        refs.append((await store.reports.submit(user, user, draft)).reference)
+    await store.roles.grant(_grant(ENFORCER, None), ADMIN)
+    await store.roles.grant(_grant(MOUTAI_TEAM, "moutai"), ADMIN)
     await store.close()
     return refs
 

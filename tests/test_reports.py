@@ -186,7 +186,7 @@ async def test_limits_and_duplicates(loopback: LoopbackBotAPI, authbot, settings
         assert rows(settings, "SELECT COUNT(*), MAX(duplicates) FROM reports") == [(1, 1)]
         store = await Store.open(settings.database)
         for _ in range(4):
-            await store.submit_report(1001, 1001, Draft(brand="nike", product="p", platform="other", shop="s", problem="x", official_check="not_tried", consent=False))
+            await store.reports.submit(1001, 1001, Draft(brand="nike", product="p", platform="other", shop="s", problem="x", official_check="not_tried", consent=False))
         await store.close()
         await alice.send("/report")
         assert "最多提交 5 份" in (await alice.next_reply()).plain_text
@@ -201,7 +201,7 @@ async def test_status_changes_reach_the_shopper_and_myreports_lists_them(loopbac
         done = await choose(alice, summary, "✅ 提交")
         ref = done.plain_text.split("编号 ")[1].split("。")[0]
         store = await Store.open(settings.database)
-        await store.change_status(ref, "under_review", changed_by=1, note="已转品牌方核实")
+        await store.reports.change_status(ref, "under_review", changed_by=1, note="已转品牌方核实")
         await store.close()
         news = await alice.next_reply(timeout=10)
         assert ref in news.plain_text and "审核中" in news.plain_text and "已转品牌方核实" in news.plain_text

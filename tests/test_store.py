@@ -1,4 +1,5 @@
-"""The SQLite store on its own: migrations, the status lifecycle, and the command-line tools on it."""
+"""The SQLite store on its own: migrations, each repository, the status lifecycle, and the
+command-line tools on it."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import AsyncIterator
 
 import pytest
 
-from bot.core.reports import Draft, InvalidTransition, Photo, check_transition
-from bot.core.store import MIGRATIONS, Store
+from bot.core.exports import iter_reports
+from bot.core.reports import REPORTS_PER_HOUR, Draft, InvalidTransition, Photo, check_transition
+from bot.core.roles import Grant, Role
+from bot.core.store import Store
+from bot.core.store.migrations import MIGRATIONS
+from bot.core.store.outbox import MAX_ATTEMPTS
+from bot.core.store.records import StatusChange
+from bot.core.store.reports import ReportFilter, TooManyReports
 from bot.core.evidence import store_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +43,8 @@ def test_an_old_database_upgrades_in_place_without_loss(tmp_path: Path) -> None:
     async def reopen() -> tuple[int, list[tuple]]:
         store = await Store.open(database)
         try:
-            rows = [tuple(r) for r in await store.fetch("SELECT user_id, brand, vote FROM feedback")]
-            return await store.scalar("PRAGMA user_version"), rows
+            rows = [tuple(r) for r in await store.database.fetch_all("SELECT user_id, brand, vote FROM feedback")]
+            return await store.database.scalar("PRAGMA user_version"), rows
         finally:
             await store.close()
 
@@ -68,9 +76,9 @@ def test_cli_status_unanswered_roles_and_evidence(tmp_path: Path) -> None:
         sha = store_evidence(tmp_path, photo, "image/jpeg")
         draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某店", problem="胶帽", official_check="failed",
                       consent=True, photos=[Photo(sha, "fid", "uid", len(photo))])
-        ref = (await store.submit_report(5, 5, draft)).reference
+        ref = (await store.reports.submit(5, 5, draft)).reference
         for text in ("香奈儿包怎么辨别真假", "香奈儿包怎么辨别真假？", "你好"):
-            await store.record_unanswered(text, 0.1)
+            await store.answers.record_unanswered(text, 0.1)
         await store.close()
         return ref
 
@@ -89,3 +97,139 @@ def test_cli_status_unanswered_roles_and_evidence(tmp_path: Path) -> None:
     with zipfile.ZipFile(pack) as z:
         assert any(n.startswith("photos/") for n in z.namelist())
     assert authbot(tmp_path, "evidence", "--verify", str(pack)).returncode == 0
+
+
+# --- the repositories ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "authbot.sqlite3")
+    yield opened
+    await opened.close()
+
+
+def _draft(brand: str | None = "moutai", order: str | None = None, photos: int = 0) -> Draft:
+    return Draft(
+        brand=brand, product="飞天", platform="offline", shop="某店", problem="胶帽", official_check="failed", consent=True,
+        order_number=order, photos=[Photo(f"{n:064x}", f"f{n}", f"u{n}", 100 + n) for n in range(photos)],
+    )
+
+
+async def test_a_refused_report_in_a_group_commit_leaves_the_others_saved(store: Store) -> None:
+    submitted = await asyncio.gather(*(store.reports.submit(7, 7, _draft(order=f"O{n}")) for n in range(REPORTS_PER_HOUR + 2)),
+                                     return_exceptions=True)
+    refused = [s for s in submitted if isinstance(s, TooManyReports)]
+    assert len(refused) == 2 and refused[0].limit == REPORTS_PER_HOUR
+    assert await store.database.scalar("SELECT COUNT(*) FROM reports") == REPORTS_PER_HOUR
+    assert await store.database.scalar("SELECT COUNT(*) FROM status_history") == REPORTS_PER_HOUR
+    with pytest.raises(TooManyReports):
+        await store.reports.check_hourly_limit(7)
+    await store.reports.check_hourly_limit(8)  # another shopper may still report
+
+
+async def test_the_same_order_again_is_a_duplicate_not_a_second_report(store: Store) -> None:
+    first = await store.reports.submit(7, 7, _draft(order="SAME", photos=2))
+    again = await store.reports.submit(7, 7, _draft(order="SAME"))
+    assert (again.reference, again.duplicate, first.duplicate) == (first.reference, True, False)
+    report = await store.reports.find(first.reference.lower() + " ")
+    assert report is not None and report.duplicates == 1 and report.consent is True
+    assert [p.file_id for p in await store.reports.evidence(report.id)] == ["f0", "f1"]
+
+
+async def test_brand_scope_is_the_same_for_lists_sellers_and_exports(store: Store, tmp_path: Path) -> None:
+    for user, brand in [(1, "moutai"), (2, "nike"), (3, None)]:
+        await store.reports.submit(user, user, _draft(brand))
+    for scope, expected in [(None, {"moutai", "nike", None}), (frozenset({"moutai"}), {"moutai"}), (frozenset(), set())]:
+        page, total = await store.reports.page(ReportFilter(scope), 0, 10)
+        assert {r.brand for r in page} == expected and total == len(expected)
+        assert {m.brand for m in await store.reports.seller_mentions(scope)} == expected
+        assert {r["brand"] for r in iter_reports(tmp_path / "authbot.sqlite3", ReportFilter(scope))} == expected
+    only_closed, total = await store.reports.page(ReportFilter(None, "closed"), 0, 10)
+    assert only_closed == [] and total == 0
+
+
+async def test_a_status_change_writes_history_outbox_and_audit_together(store: Store) -> None:
+    ref = (await store.reports.submit(7, 70, _draft())).reference
+    moved = await store.reports.change_status(ref, "under_review", changed_by=1, note="核实中")
+    assert moved.status == "under_review"
+    with pytest.raises(InvalidTransition):
+        await store.reports.change_status(ref, "closed", changed_by=1)
+    with pytest.raises(LookupError):
+        await store.reports.change_status("FW-1999-000001", "closed", changed_by=1)
+    history = await store.reports.history(moved.id)
+    assert [(h.from_status, h.to_status, h.changed_by, h.note) for h in history] == [(None, "submitted", 7, None), ("submitted", "under_review", 1, "核实中")]
+    assert all(isinstance(h, StatusChange) for h in history)
+    assert await store.database.scalar("SELECT COUNT(*) FROM audit WHERE action = 'status'") == 1
+    [note] = await store.outbox.pending()
+    assert (note.reference, note.chat_id, note.to_status, note.note) == (ref, 70, "under_review", "核实中")
+    case = await store.reports.case_file(moved)
+    assert case.report == moved and case.history == tuple(history) and case.photos == ()
+
+
+async def test_the_outbox_retries_a_failed_notification_until_it_gives_up(store: Store) -> None:
+    ref = (await store.reports.submit(7, 7, _draft())).reference
+    await store.reports.change_status(ref, "under_review", changed_by=1)
+    [note] = await store.outbox.pending()
+    for _ in range(MAX_ATTEMPTS - 1):
+        await store.outbox.mark_failed(note.id)
+    assert [n.id for n in await store.outbox.pending()] == [note.id]
+    await store.outbox.mark_failed(note.id)
+    assert await store.outbox.pending() == []
+    await store.reports.change_status(ref, "need_more_info", changed_by=1)
+    [second] = await store.outbox.pending()
+    await store.outbox.mark_sent(second.id)
+    assert await store.outbox.pending() == []
+
+
+async def test_grants_and_revokes_are_audited_only_when_they_change_something(store: Store) -> None:
+    staff = Grant(42, Role.STAFF, "moutai")
+    assert await store.roles.grant(staff, by=1) and not await store.roles.grant(staff, by=1)
+    assert await store.roles.grants(42) == [staff] and await store.roles.grants(43) == []
+    assert await store.roles.revoke(staff, by=1) and not await store.roles.revoke(staff, by=1)
+    assert await store.database.scalar("SELECT COUNT(*) FROM audit") == 2
+
+
+async def test_guide_versions_are_numbered_per_brand_and_kept_whole(store: Store) -> None:
+    assert await store.guides.add_version("moutai", b"v: 1", by=5, note="upload") == 1
+    assert await store.guides.add_version("moutai", b"v: two", by=5) == 2
+    assert await store.guides.add_version("nike", b"v: 1", by=5) == 1
+    versions = await store.guides.versions("moutai")
+    assert [(v.version, v.size, v.installed_by, v.note) for v in versions] == [(2, 6, 5, None), (1, 4, 5, "upload")]
+    assert await store.guides.content("moutai", 1) == b"v: 1"
+    assert await store.guides.content("moutai", 3) is None
+
+
+async def test_missed_phrasings_are_the_unanswered_and_the_thumbed_down_until_resolved(store: Store) -> None:
+    await store.answers.record_answer(100, 1, "瓶盖怎么看", "moutai", "cap")
+    asked = await store.answers.answered_question(100, 1)
+    await store.answers.record_feedback(7, "moutai", "cap", -1, asked)
+    await store.answers.record_feedback(8, "moutai", "cap", 1, asked)  # a 👍 is not a miss
+    await store.answers.record_unanswered("防伪码在哪", 0.2, "moutai")
+    await store.answers.record_unanswered("鞋盒怎么看", 0.2, "nike")
+    missed = await store.answers.missed_phrasings("moutai")
+    assert sorted((p.key[0], p.question) for p in missed) == [("f", "瓶盖怎么看"), ("u", "防伪码在哪")]
+    await store.answers.resolve_phrasings([p.key for p in missed], by=5, action="dismiss phrasing", detail="moutai")
+    assert await store.answers.missed_phrasings("moutai") == []
+    assert [q.question for q in await store.answers.unanswered(brand="nike")] == ["鞋盒怎么看"]
+    assert await store.database.scalar("SELECT COUNT(*) FROM audit WHERE action = 'dismiss phrasing'") == 1
+
+
+async def test_conversations_and_user_data_survive_reopening_and_empty_data_is_dropped(tmp_path: Path) -> None:
+    from bot.persistence import SqlitePersistence
+
+    database = tmp_path / "authbot.sqlite3"
+    first = SqlitePersistence(database)
+    await first.update_conversation("report", (7, 7), 3)
+    await first.update_conversation("report", (8, 8), 4)
+    await first.update_conversation("report", (8, 8), None)
+    await first.update_user_data(7, {"report": {"brand": "茅台"}})
+    await first.update_user_data(8, {"lang": "en"})
+    await first.update_user_data(8, {})
+    await first.close()
+    again = SqlitePersistence(database)
+    try:
+        assert await again.get_conversations("report") == {(7, 7): 3}
+        assert await again.get_user_data() == {7: {"report": {"brand": "茅台"}}}
+    finally:
+        await again.close()

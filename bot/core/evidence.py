@@ -6,9 +6,11 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 from .files import atomic_write
+from .store.records import CaseFile
 
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif", "image/heic": ".heic"}
 
@@ -36,21 +38,20 @@ def store_evidence(data_dir: Path, data: bytes, mime: str) -> str:
 MANIFEST = "manifest.json"
 
 
-def build_pack(data_dir: Path, report: dict[str, object], history: list[dict[str, object]], photos: list[dict[str, object]], out: Path) -> list[str]:
+def build_pack(data_dir: Path, case: CaseFile, out: Path) -> list[str]:
     """A zip for a platform complaint or the police: report.json (with its status history), the
     photos, and manifest.json listing the SHA-256 of every other file. Returns what is missing."""
     missing: list[str] = []
-    files: dict[str, bytes] = {
-        "report.json": json.dumps({"report": report, "status_history": history, "evidence": photos}, ensure_ascii=False, indent=2).encode(),
-    }
-    for photo in photos:
-        path = path_for(data_dir, str(photo["sha256"]), str(photo["mime"]))
+    contents = {"report": asdict(case.report), "status_history": [asdict(h) for h in case.history], "evidence": [asdict(p) for p in case.photos]}
+    files: dict[str, bytes] = {"report.json": json.dumps(contents, ensure_ascii=False, indent=2).encode()}
+    for photo in case.photos:
+        path = path_for(data_dir, photo.sha256, photo.mime)
         if path.exists():
             files[f"photos/{path.name}"] = path.read_bytes()
         else:
-            missing.append(str(photo["sha256"]))
+            missing.append(photo.sha256)
     manifest = {
-        "reference": report.get("reference"),
+        "reference": case.report.reference,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "algorithm": "sha256",
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},

@@ -12,11 +12,10 @@ import csv
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator
 
-from .reports import Status
+from .store.reports import ReportFilter, filter_sql
 
 COLUMNS = [
     "reference", "status", "brand", "brand_other", "product", "platform", "shop", "link", "share_code",
@@ -26,37 +25,14 @@ COLUMNS = [
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class ExportFilter:
-    brands: frozenset[str] | None = None  # None: every brand (including non-partner ones)
-    status: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None          # inclusive
+def iter_reports(database: Path, where: ReportFilter) -> Iterator[dict[str, object]]:
+    """Matching reports, oldest first, each with the SHA-256 of every evidence photo.
 
-    def where(self) -> tuple[str, list[object]]:
-        clauses, params = [], []
-        if self.brands is not None:
-            clauses.append(f"r.brand IN ({', '.join('?' for _ in self.brands)})" if self.brands else "0")
-            params += sorted(self.brands)
-        if self.status:
-            clauses.append("r.status = ?")
-            params.append(Status(self.status).value)
-        if self.since:
-            clauses.append("r.created_at >= ?")
-            params.append(_epoch(self.since))
-        if self.until:
-            clauses.append("r.created_at < ?")
-            params.append(_epoch(self.until + dt.timedelta(days=1)))
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _epoch(day: dt.date) -> float:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).timestamp()
-
-
-def iter_reports(database: Path, where: ExportFilter) -> Iterator[dict[str, object]]:
-    """Matching reports, oldest first, each with the SHA-256 of every evidence photo."""
-    clause, params = where.where()
+    Which reports match is decided by the reports repository's :func:`filter_sql`, as for the
+    bot's own lists. The rows are read here, raw: building a typed record for each one made
+    exporting 200,000 reports 15-35% slower.
+    """
+    clause, params = filter_sql(where)
     db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         db.row_factory = sqlite3.Row
@@ -120,7 +96,7 @@ def write_jsonl(records: Iterator[dict[str, object]], out: IO[str]) -> int:
     return count
 
 
-def export(database: Path, where: ExportFilter, fmt: str, path: Path) -> int:
+def export(database: Path, where: ReportFilter, fmt: str, path: Path) -> int:
     """Write the matching reports to ``path`` (csv or jsonl); returns how many."""
     records = iter_reports(database, where)
     if fmt == "csv":

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from .store import Phrasing
+from .store.records import Phrasing
 from .text import normalize
 
 SIMILAR = 80  # rapidfuzz ratio (0-100) above which two questions count as the same wording

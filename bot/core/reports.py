@@ -87,7 +87,7 @@ class FieldError(ValueError):
         self.key, self.values = key, values
 
 
-@dataclass
+@dataclass(frozen=True)
 class Photo:
     sha256: str
     file_id: str

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from rapidfuzz import fuzz
 
+from .store.records import SellerMention
 from .text import normalize
 
 SAME_SELLER = 88  # rapidfuzz ratio above which two folded names are one seller
@@ -36,22 +38,22 @@ def fold(name: str) -> str:
     return text or "".join(ch for ch in normalize(name) if ch.isalnum())
 
 
-def rank_sellers(rows: list[tuple[str, str, int, str | None]]) -> list[Seller]:
-    """``rows``: (shop, platform, user_id, brand) per report → sellers, most shoppers first."""
+def rank_sellers(mentions: Iterable[SellerMention]) -> list[Seller]:
+    """The seller of every report → sellers, most shoppers first."""
     sellers: list[tuple[str, Seller]] = []
     by_key: dict[str, Seller] = {}
-    for shop, platform, user_id, brand in rows:
-        key = fold(shop)
+    for mention in mentions:
+        key, spelling = fold(mention.shop), mention.shop.strip()
         seller = by_key.get(key) or _similar(sellers, key)
         if seller is None:
-            seller = Seller(shop.strip(), platform)
+            seller = Seller(spelling, mention.platform)
             sellers.append((key, seller))
         by_key[key] = seller
-        seller.shoppers.add(user_id)
+        seller.shoppers.add(mention.user_id)
         seller.reports += 1
-        seller.spellings[shop.strip()] = seller.spellings.get(shop.strip(), 0) + 1
-        if brand:
-            seller.brands.add(brand)
+        seller.spellings[spelling] = seller.spellings.get(spelling, 0) + 1
+        if mention.brand:
+            seller.brands.add(mention.brand)
     for _, seller in sellers:
         seller.name = max(seller.spellings, key=lambda s: seller.spellings[s])
     return sorted((s for _, s in sellers), key=lambda s: (-len(s.shoppers), -s.reports, s.name))

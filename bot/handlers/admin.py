@@ -80,10 +80,10 @@ async def _change_role(update: Update, context: Context, granting: bool) -> None
         return
     role = describe(wanted, lang)
     if granting:
-        done = await svc.store.grant(wanted, allowed.user_id)
+        done = await svc.store.roles.grant(wanted, allowed.user_id)
         key = "granted" if done else "already_granted"
     else:
-        done = await svc.store.revoke(wanted, allowed.user_id)
+        done = await svc.store.roles.revoke(wanted, allowed.user_id)
         key = "revoked" if done else "not_granted"
     await send(update.effective_message, Reply(say(key, lang, user_id=wanted.user_id, role=role)))  # type: ignore[arg-type]
 
@@ -94,7 +94,7 @@ async def roles(update: Update, context: Context) -> None:
         return
     lang = user_lang(update, context)
     svc = services(context)
-    grants = await svc.store.grants()
+    grants = await svc.store.roles.grants()
     if not grants:
         admins = ", ".join(str(i) for i in sorted(svc.settings.admin_ids)) or "-"
         await send(update.effective_message, Reply(say("roles_none", lang, admins=admins)))  # type: ignore[arg-type]

@@ -49,7 +49,7 @@ async def permissions(update: Update, context: Context) -> Permissions:
     if user is None:
         return Permissions(0, ())
     svc = services(context)
-    return Permissions(user.id, tuple(await svc.store.grants(user.id)), user.id in svc.settings.admin_ids)
+    return Permissions(user.id, tuple(await svc.store.roles.grants(user.id)), user.id in svc.settings.admin_ids)
 
 
 async def refuse(update: Update, context: Context) -> None:

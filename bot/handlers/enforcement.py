@@ -19,11 +19,12 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from ..core.evidence import build_pack, path_for
-from ..core.exports import ExportFilter, export
+from ..core.exports import export
 from ..core.reports import TRANSITIONS, InvalidTransition, Status, clean_text
 from ..core.roles import Permissions
 from ..core.sellers import rank_sellers
-from ..core.store import ReportRecord
+from ..core.store.records import ReportRecord
+from ..core.store.reports import ReportFilter
 from ..presenter import Button, Reply
 from ..texts import Lang, say
 from .common import Context, command_args, keyboard, permissions, refuse, send, services, user_lang
@@ -89,7 +90,7 @@ async def list_reports(update: Update, context: Context) -> None:
         await send(update.effective_message, Reply(say("unknown_brand", lang, brand=brand)))  # type: ignore[arg-type]
         return
     reply = await _page(context, allowed, status, brand, 0, lang)
-    await services(context).store.audit(allowed.user_id, "list reports", brand, status)
+    await services(context).store.roles.audit(allowed.user_id, "list reports", brand, status)
     await send(update.effective_message, reply)  # type: ignore[arg-type]
 
 
@@ -108,7 +109,7 @@ async def on_page(update: Update, context: Context) -> None:
 
 async def _page(context: Context, allowed: Permissions, status: str | None, brand: str | None, page: int, lang: Lang) -> Reply:
     store, catalog = services(context).store, services(context).library.catalog
-    found, total = await store.list_reports(_scope(allowed, brand), status, page * PAGE_SIZE, PAGE_SIZE)
+    found, total = await store.reports.page(ReportFilter(_scope(allowed, brand), status), page * PAGE_SIZE, PAGE_SIZE)
     if not found:
         return Reply(say("reports_none", lang))
     pages = -(-total // PAGE_SIZE)
@@ -138,7 +139,7 @@ async def on_open(update: Update, context: Context) -> None:
     """A report: every field, its history, its photos, and the moves its status allows."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    report = await services(context).store.report_by_id(int(query.data.split(":")[2]))
+    report = await services(context).store.reports.find_by_id(int(query.data.split(":")[2]))
     allowed = await _enforcer(update, context, report.brand if report else None)
     if allowed is None or report is None:
         return
@@ -148,9 +149,9 @@ async def on_open(update: Update, context: Context) -> None:
 
 
 async def _detail(context: Context, report: ReportRecord, lang: Lang) -> Reply:
-    store = services(context).store
-    photos = await store.evidence(report.id)
-    history = await store.history(report.id)
+    reports = services(context).store.reports
+    photos = await reports.evidence(report.id)
+    history = await reports.history(report.id)
     fields = [
         ("label_status", say(f"status_{report.status}", lang)), ("label_brand", report.brand or report.brand_other),
         ("label_product", report.product), ("label_platform", say(f"platform_{report.platform}", lang)), ("label_shop", report.shop),
@@ -162,10 +163,10 @@ async def _detail(context: Context, report: ReportRecord, lang: Lang) -> Reply:
     lines = [f"<b>{report.reference}</b>" + (say("dup_mark", lang, n=report.duplicates) if report.duplicates else "")]
     lines += [f"• {say(label, lang)}：{html.escape(str(value)) if value else say('not_given', lang)}" for label, value in fields]
     lines.append(say("report_history", lang))
-    for h in history:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(h["changed_at"]))
-        note = f" · {html.escape(h['note'])}" if h["note"] else ""
-        lines.append(f"  {when} {h['from_status'] or '-'} → {h['to_status']} ({h['changed_by']}){note}")
+    for change in history:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(change.changed_at))
+        note = f" · {html.escape(change.note)}" if change.note else ""
+        lines.append(f"  {when} {change.from_status or '-'} → {change.to_status} ({change.changed_by}){note}")
     rows: list[tuple[Button, ...]] = []
     if photos:
         rows.append((Button(say("report_detail_photos", lang, n=len(photos)), f"rv:f:{report.id}"),))
@@ -179,20 +180,20 @@ async def on_photos(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and query.message is not None
     svc = services(context)
-    report = await svc.store.report_by_id(int(query.data.split(":")[2]))
+    report = await svc.store.reports.find_by_id(int(query.data.split(":")[2]))
     allowed = await _enforcer(update, context, report.brand if report else None)
     if allowed is None or report is None:
         return
     await query.answer()
-    for photo in await svc.store.evidence(report.id):
-        caption = f"{report.reference} · sha256 {photo['sha256'][:16]}…"
+    for photo in await svc.store.reports.evidence(report.id):
+        caption = f"{report.reference} · sha256 {photo.sha256[:16]}…"
         try:
-            await query.message.reply_photo(photo["file_id"], caption=caption)  # type: ignore[union-attr]
+            await query.message.reply_photo(photo.file_id, caption=caption)  # type: ignore[union-attr]
         except TelegramError:
-            path = path_for(svc.settings.data_dir, photo["sha256"], photo["mime"])
+            path = path_for(svc.settings.data_dir, photo.sha256, photo.mime)
             if path.exists():
                 await query.message.reply_photo(path.read_bytes(), caption=caption)  # type: ignore[union-attr]
-    await svc.store.audit(allowed.user_id, "view evidence", report.reference, None)
+    await svc.store.roles.audit(allowed.user_id, "view evidence", report.reference, None)
 
 
 async def on_move(update: Update, context: Context) -> int:
@@ -200,7 +201,7 @@ async def on_move(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     _, _, report_id, index = query.data.split(":")
-    report = await services(context).store.report_by_id(int(report_id))
+    report = await services(context).store.reports.find_by_id(int(report_id))
     allowed = await _enforcer(update, context, report.brand if report else None)
     if allowed is None or report is None or int(index) >= len(STATUSES):
         return ConversationHandler.END
@@ -225,14 +226,14 @@ async def on_note(update: Update, context: Context) -> int:
     ref, wanted = pending
     lang = user_lang(update, context)
     svc = services(context)
-    report = await svc.store.report(ref)
+    report = await svc.store.reports.find(ref)
     allowed = await _enforcer(update, context, report.brand if report else None)  # the role may have changed meanwhile
     if allowed is None or report is None:
         return ConversationHandler.END
     note = None if (message.text or "").startswith("/skip") else message.text
     try:
         note = clean_text(note, "note", required=False) if note else None
-        await svc.store.change_status(ref, wanted, changed_by=allowed.user_id, note=note)
+        await svc.store.reports.change_status(ref, wanted, changed_by=allowed.user_id, note=note)
     except (ValueError, LookupError) as problem:
         await send(message, Reply(say("status_refused", lang, problem=getattr(problem, "key", str(problem)))))
         return ConversationHandler.END
@@ -252,7 +253,7 @@ async def on_cancel_note(update: Update, context: Context) -> int:
 # --- exports, sellers, evidence ----------------------------------------------------------------
 
 
-def parse_filters(args: list[str], allowed: Permissions) -> tuple[ExportFilter, str | None]:
+def parse_filters(args: list[str], allowed: Permissions) -> tuple[ReportFilter, str | None]:
     """``brand=… status=… since=… until=…`` (bare words: a status or a brand)."""
     values: dict[str, str] = {}
     for arg in args:
@@ -263,7 +264,7 @@ def parse_filters(args: list[str], allowed: Permissions) -> tuple[ExportFilter, 
             raise ValueError(f"unknown filter {key!r}")
         values[key] = value.strip().lower()
     brand = values.get("brand")
-    where = ExportFilter(
+    where = ReportFilter(
         brands=_scope(allowed, brand),
         status=Status(values["status"]).value if "status" in values else None,
         since=dt.date.fromisoformat(values["since"]) if "since" in values else None,
@@ -293,7 +294,7 @@ async def export_reports(update: Update, context: Context) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         files = {fmt: Path(tmp) / f"reports-{stamp}.{fmt}" for fmt in ("csv", "jsonl")}
         counts = [await asyncio.to_thread(export, svc.settings.database, where, fmt, path) for fmt, path in files.items()]
-        await svc.store.audit(allowed.user_id, "export", brand, _describe(where))
+        await svc.store.roles.audit(allowed.user_id, "export", brand, _describe(where))
         if any(p.stat().st_size > TELEGRAM_UPLOAD_LIMIT for p in files.values()):
             await send(message, Reply(say("export_too_big", lang)))
             return
@@ -302,7 +303,7 @@ async def export_reports(update: Update, context: Context) -> None:
             await message.reply_document(path.read_bytes(), filename=path.name)
 
 
-def _describe(where: ExportFilter) -> str:
+def _describe(where: ReportFilter) -> str:
     fields = dataclasses.asdict(where)
     fields["brands"] = sorted(where.brands) if where.brands is not None else "all"
     return " ".join(f"{k}={v}" for k, v in fields.items() if v)
@@ -317,8 +318,8 @@ async def sellers(update: Update, context: Context) -> None:
     if allowed is None:
         return
     svc = services(context)
-    ranked = rank_sellers(await svc.store.seller_rows(_scope(allowed, brand)))
-    await svc.store.audit(allowed.user_id, "list sellers", brand, None)
+    ranked = rank_sellers(await svc.store.reports.seller_mentions(_scope(allowed, brand)))
+    await svc.store.roles.audit(allowed.user_id, "list sellers", brand, None)
     if not ranked:
         await send(update.effective_message, Reply(say("sellers_none", lang)))  # type: ignore[arg-type]
         return
@@ -340,7 +341,7 @@ async def evidence(update: Update, context: Context) -> None:
         await send(update.effective_message, Reply(say("evidence_usage", lang)))  # type: ignore[arg-type]
         return
     svc = services(context)
-    report = await svc.store.report(args[0])
+    report = await svc.store.reports.find(args[0])
     if report is None or not allowed.can_enforce(report.brand):
         if report is not None:
             await refuse(update, context)
@@ -351,6 +352,6 @@ async def evidence(update: Update, context: Context) -> None:
     assert message is not None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{report.reference}-evidence.zip"
-        await asyncio.to_thread(build_pack, svc.settings.data_dir, *(await svc.store.pack_parts(report)), out)
-        await svc.store.audit(allowed.user_id, "evidence pack", report.reference, None)
+        await asyncio.to_thread(build_pack, svc.settings.data_dir, await svc.store.reports.case_file(report), out)
+        await svc.store.roles.audit(allowed.user_id, "evidence pack", report.reference, None)
         await message.reply_document(out.read_bytes(), filename=out.name, caption=say("evidence_caption", lang, ref=report.reference), parse_mode=ParseMode.HTML)

@@ -33,7 +33,6 @@ from ..core.evidence import store_evidence
 from ..core.reports import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
-    REPORTS_PER_HOUR,
     Draft,
     FieldError,
     OfficialCheck,
@@ -46,7 +45,7 @@ from ..core.reports import (
     parse_order_number,
     parse_price,
 )
-from ..core.store import TooManyReports
+from ..core.store.reports import TooManyReports
 from ..presenter import Button, Reply
 from ..texts import Lang, say
 from .common import Context, send, services, user_lang
@@ -255,8 +254,10 @@ async def start_report(update: Update, context: Context) -> int:
     user = update.effective_user
     if user is None:
         return ConversationHandler.END
-    if await svc.store.recent_reports(user.id) >= REPORTS_PER_HOUR:
-        await _reply(update, Reply(say("too_many_reports", lang, limit=REPORTS_PER_HOUR)))
+    try:
+        await svc.store.reports.check_hourly_limit(user.id)
+    except TooManyReports as refused:
+        await _reply(update, _too_many(refused, lang))
         return ConversationHandler.END
     draft = Draft(lang=lang)
     found = svc.library.catalog.by_ref(query.data.split(":", 1)[1]) if query and query.data else None
@@ -424,9 +425,9 @@ async def on_submit(update: Update, context: Context) -> int:
         _drop(context)
         return ConversationHandler.END
     try:
-        result = await services(context).store.submit_report(query.from_user.id, query.message.chat.id, draft)
-    except TooManyReports:
-        await _reply(update, Reply(say("too_many_reports", lang, limit=REPORTS_PER_HOUR)))
+        result = await services(context).store.reports.submit(query.from_user.id, query.message.chat.id, draft)
+    except TooManyReports as refused:
+        await _reply(update, _too_many(refused, lang))
         _drop(context)
         return ConversationHandler.END
     except Exception:
@@ -437,6 +438,10 @@ async def on_submit(update: Update, context: Context) -> int:
     await query.edit_message_reply_markup(None)
     await _reply(update, Reply(say("duplicate" if result.duplicate else "submitted", lang, ref=result.reference)))
     return ConversationHandler.END
+
+
+def _too_many(refused: TooManyReports, lang: Lang) -> Reply:
+    return Reply(say("too_many_reports", lang, limit=refused.limit))
 
 
 async def on_cancel(update: Update, context: Context) -> int:
@@ -473,7 +478,7 @@ async def my_reports(update: Update, context: Context) -> None:
     if user is None:
         return
     lang = user_lang(update, context)
-    reports = await services(context).store.reports_of(user.id)
+    reports = await services(context).store.reports.of_user(user.id)
     if not reports:
         await _reply(update, Reply(say("no_reports", lang)))
         return
@@ -489,8 +494,8 @@ async def my_reports(update: Update, context: Context) -> None:
 
 async def deliver_notifications(context: Context) -> None:
     """Send queued status changes to the shoppers who reported (a repeating job; at least once)."""
-    store = services(context).store
-    for note in await store.pending_notifications():
+    outbox = services(context).store.outbox
+    for note in await outbox.pending():
         lang: Lang = "en" if note.lang == "en" else "zh"
         text = say("status_changed", lang, ref=note.reference, product=note.product, status=say(f"status_{note.to_status}", lang))
         if note.note:
@@ -499,6 +504,6 @@ async def deliver_notifications(context: Context) -> None:
             await context.bot.send_message(note.chat_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.warning("could not notify chat %s about %s: %s", note.chat_id, note.reference, exc)
-            await store.notification_done(note.id, sent=False)
+            await outbox.mark_failed(note.id)
         else:
-            await store.notification_done(note.id, sent=True)
+            await outbox.mark_sent(note.id)

@@ -82,7 +82,7 @@ async def publish(update: Update, context: Context, data: bytes, name: str, note
     if current is not None and diff.nothing:
         return Reply(say("upload_same", lang))
     await asyncio.to_thread(install, svc.settings.guides_dir, brand.id, data)
-    version = await svc.store.add_guide_version(brand.id, data, allowed.user_id, note)
+    version = await svc.store.guides.add_version(brand.id, data, allowed.user_id, note)
     await asyncio.to_thread(svc.library.publish, brand)  # builds the new index aside, then swaps
     return _published(brand, version, diff, lang)
 
@@ -116,14 +116,14 @@ async def history(update: Update, context: Context) -> None:
     if brand_id is None:
         return
     lang = user_lang(update, context)
-    versions = await services(context).store.guide_versions(brand_id)
+    versions = await services(context).store.guides.versions(brand_id)
     if not versions:
         await _say(update, say("history_none", lang, brand=brand_id))
         return
     lines = [say("history", lang, brand=brand_id)]
     for v in versions:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v["installed_at"]))
-        lines.append(f"v{v['version']} · {when} · {v['installed_by']} · {v['size']} B · {v['sha256'][:12]} · {html.escape(v['note'] or '')}")
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v.installed_at))
+        lines.append(f"v{v.version} · {when} · {v.installed_by} · {v.size} B · {v.sha256[:12]} · {html.escape(v.note or '')}")
     await _say(update, "\n".join(lines))
 
 
@@ -138,7 +138,7 @@ async def rollback(update: Update, context: Context) -> None:
         await _say(update, say("rollback_usage", lang))
         return
     old = int(args[1].lstrip("v"))
-    content = await services(context).store.guide_version(brand_id, old)
+    content = await services(context).store.guides.content(brand_id, old)
     if content is None:
         await _say(update, say("no_version", lang, brand=brand_id, version=old))
         return
@@ -180,7 +180,7 @@ async def unanswered(update: Update, context: Context) -> None:
     if brand_id is None:
         return
     lang = user_lang(update, context)
-    clusters = group_similar(await services(context).store.missed_phrasings(brand_id))
+    clusters = group_similar(await services(context).store.answers.missed_phrasings(brand_id))
     if not clusters:
         await _say(update, say("unanswered_none", lang, brand=brand_id))
         return
@@ -211,14 +211,14 @@ async def on_phrasing(update: Update, context: Context) -> None:
         return
     lang = user_lang(update, context)
     svc = services(context)
-    cluster = next((c for c in group_similar(await svc.store.missed_phrasings(brand_id)) if key in c.keys), None)
+    cluster = next((c for c in group_similar(await svc.store.answers.missed_phrasings(brand_id)) if key in c.keys), None)
     brand = svc.library.catalog.brand(brand_id)
     if cluster is None or brand is None:
         await query.answer(say("phrasing_gone", lang), show_alert=True)
         return
     await query.answer()
     if action == "d":
-        await svc.store.resolve_phrasings(cluster.keys, allowed.user_id, "dismiss phrasing", f"{brand_id}: {cluster.question}")
+        await svc.store.answers.resolve_phrasings(cluster.keys, allowed.user_id, "dismiss phrasing", f"{brand_id}: {cluster.question}")
         await query.edit_message_text(f"{html.escape(cluster.question)}\n{say('phrasing_dismissed', lang)}", parse_mode=ParseMode.HTML)
     elif action == "a":
         rows = tuple((Button(t.title, f"ua:t:{key}:{tip_ref(brand_id, t.id)}"),) for t in brand.tips)
@@ -227,9 +227,9 @@ async def on_phrasing(update: Update, context: Context) -> None:
         tip = catalog.by_ref(parts[3])[1]  # type: ignore[index]  # brand_id came from it
         current = (svc.settings.guides_dir / f"{brand_id}.yaml").read_bytes()
         reply = await publish(update, context, add_question(current, tip.id, cluster.question), f"{brand_id}.yaml", note=f"phrasing → {tip.id}")
-        await svc.store.resolve_phrasings(cluster.keys, allowed.user_id, "add phrasing", f"{brand_id}/{tip.id}: {cluster.question}")
-        versions = await svc.store.guide_versions(brand_id)
-        text = say("phrasing_added", lang, tip=tip.title, version=versions[0]["version"]) if versions else reply.html
+        await svc.store.answers.resolve_phrasings(cluster.keys, allowed.user_id, "add phrasing", f"{brand_id}/{tip.id}: {cluster.question}")
+        versions = await svc.store.guides.versions(brand_id)
+        text = say("phrasing_added", lang, tip=tip.title, version=versions[0].version) if versions else reply.html
         await query.edit_message_text(f"{html.escape(cluster.question)}\n{text}", parse_mode=ParseMode.HTML)
 
 

@@ -1,0 +1,47 @@
+"""The project's SQLite database, split the way sqlite-utils splits ``Database`` from ``Table``:
+
+- :mod:`.db` — the connection core (pragmas, transactions, the group commit), no table in sight;
+- :mod:`.migrations` — the schema, as numbered migrations;
+- one repository per aggregate — :mod:`.reports`, :mod:`.roles`, :mod:`.guides`,
+  :mod:`.answers`, :mod:`.outbox` — each holding its own SQL and returning typed
+  :mod:`.records`.
+
+:class:`Store` opens the database, brings its schema up to date, and hands out the repositories.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .answers import AnswerRepository
+from .db import Database
+from .guides import GuideRepository
+from .migrations import migrate
+from .outbox import OutboxRepository
+from .reports import ReportRepository
+from .roles import RoleRepository
+
+
+class Store:
+    """The database and its repositories; open with ``await Store.open(path)``."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        self.reports = ReportRepository(database)
+        self.roles = RoleRepository(database)
+        self.guides = GuideRepository(database)
+        self.answers = AnswerRepository(database)
+        self.outbox = OutboxRepository(database)
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        database = await Database.open(path)
+        try:
+            await migrate(database)
+        except BaseException:
+            await database.close()
+            raise
+        return cls(database)
+
+    async def close(self) -> None:
+        await self.database.close()

@@ -1,0 +1,90 @@
+"""What shoppers asked and how the answers landed: which question each answer answered, the
+👍/👎 on tips, the questions no tip answered, and the wordings staff still have to deal with.
+
+Questions are kept without who asked them (feedback keeps the voter, to count one vote each).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..text import normalize
+from .db import Database
+from .records import Phrasing, UnansweredQuestion
+from .roles import write_audit
+
+MAX_QUESTION_CHARS = 1000
+_PHRASING_TABLES = {"u": "unanswered", "f": "feedback"}  # a phrasing key's first letter: where it lives
+
+
+class AnswerRepository:
+    def __init__(self, database: Database):
+        self._db = database
+
+    async def record_answer(self, chat_id: int, message_id: int, question: str, brand: str, tip: str) -> None:
+        """Remember which question the answer ``message_id`` answered, for feedback on it later."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT OR REPLACE INTO answered (chat_id, message_id, question, brand, tip, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (chat_id, message_id, _clip(question), brand, tip, time.time()),
+            )
+
+    async def answered_question(self, chat_id: int, message_id: int) -> str | None:
+        row = await self._db.fetch_one("SELECT question FROM answered WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+        return str(row["question"]) if row is not None else None
+
+    async def record_feedback(self, user_id: int, brand: str, tip: str, vote: int, question: str | None = None) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO feedback (user_id, brand, tip, vote, question, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, brand, tip, 1 if vote > 0 else -1, _clip(question), time.time()),
+            )
+
+    async def record_unanswered(self, question: str, best_score: float, brand: str | None = None) -> None:
+        """Keep the text, the time and how close the best tip came; never who asked."""
+        text = _clip(question) or ""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO unanswered (question, normalized, best_score, brand, created_at) VALUES (?, ?, ?, ?, ?)",
+                (text, _grouping_key(text), best_score, brand, time.time()),
+            )
+
+    async def unanswered(self, limit: int = 50, brand: str | None = None) -> list[UnansweredQuestion]:
+        """Unanswered questions, the most often asked first (same wording up to case and script)."""
+        where, params = ("WHERE brand = ?", [brand]) if brand else ("", [])
+        rows = await self._db.fetch_all(
+            f"""SELECT MIN(question) AS question, COUNT(*) AS n, MAX(best_score) AS best,
+                       MAX(created_at) AS last, MAX(brand) AS brand
+                FROM unanswered {where} GROUP BY normalized
+                ORDER BY n DESC, last DESC LIMIT ?""",
+            [*params, limit],
+        )
+        return [UnansweredQuestion(r["question"], r["n"], r["best"], r["last"], r["brand"]) for r in rows]
+
+    async def missed_phrasings(self, brand: str, limit: int = 500) -> list[Phrasing]:
+        """Questions about ``brand`` that found no tip or got a 👎, not yet dealt with."""
+        rows = await self._db.fetch_all(
+            """SELECT 'u' || id AS key, question, created_at FROM unanswered WHERE brand = ? AND resolved_at IS NULL
+               UNION ALL
+               SELECT 'f' || id, question, created_at FROM feedback WHERE brand = ? AND vote = -1 AND question IS NOT NULL AND resolved_at IS NULL
+               ORDER BY created_at DESC LIMIT ?""",
+            (brand, brand, limit),
+        )
+        return [Phrasing(r["key"], r["question"]) for r in rows]
+
+    async def resolve_phrasings(self, keys: list[str], by: int | None, action: str, detail: str) -> None:
+        """Mark phrasings (keys from :meth:`missed_phrasings`) dealt with, and audit what was done."""
+        now = time.time()
+        async with self._db.transaction() as tx:
+            for key in keys:
+                await tx.execute(f"UPDATE {_PHRASING_TABLES[key[0]]} SET resolved_at = ? WHERE id = ?", (now, int(key[1:])))
+            await write_audit(tx, by, action, None, detail)
+
+
+def _clip(text: str | None) -> str | None:
+    return text[:MAX_QUESTION_CHARS] if text is not None else None
+
+
+def _grouping_key(text: str) -> str:
+    """How unanswered questions are grouped: normalised, punctuation and spaces dropped."""
+    return "".join(ch for ch in normalize(text) if ch.isalnum())

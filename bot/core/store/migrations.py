@@ -1,0 +1,163 @@
+"""The schema: numbered migrations, applied at start so an older database upgrades in place.
+
+The database's ``PRAGMA user_version`` is how many migrations it has had. Each runs in its own
+transaction, so a crash mid-upgrade leaves the database at the last complete version.
+"""
+
+from __future__ import annotations
+
+from .db import Database
+
+# Never edit an applied migration: append a new one.
+MIGRATIONS: list[str] = [
+    # 1: what shoppers thought of a tip, and the questions no tip answered
+    """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        brand TEXT NOT NULL,
+        tip TEXT NOT NULL,
+        vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        question TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX feedback_tip ON feedback (brand, tip);
+    CREATE TABLE unanswered (
+        id INTEGER PRIMARY KEY,
+        question TEXT NOT NULL,
+        normalized TEXT NOT NULL,
+        best_score REAL NOT NULL,
+        brand TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX unanswered_normalized ON unanswered (normalized);
+    """,
+    # 2: suspected-counterfeit reports, their evidence and status history; the shopper
+    #    notification outbox; persisted conversations and per-user conversation drafts
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        lang TEXT NOT NULL DEFAULT 'zh',
+        brand TEXT,
+        brand_other TEXT,
+        product TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        shop TEXT NOT NULL,
+        link TEXT,
+        share_code TEXT,
+        order_number TEXT,
+        price_cents INTEGER CHECK (price_cents IS NULL OR price_cents >= 0),
+        purchase_date TEXT,
+        problem TEXT NOT NULL,
+        failed_tip TEXT,
+        official_check TEXT NOT NULL,
+        consent INTEGER NOT NULL CHECK (consent IN (0, 1)),
+        status TEXT NOT NULL DEFAULT 'submitted',
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX reports_user_order ON reports (user_id, order_number) WHERE order_number IS NOT NULL;
+    CREATE INDEX reports_user_time ON reports (user_id, created_at);
+    CREATE INDEX reports_brand_status ON reports (brand, status);
+    CREATE TABLE evidence (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        file_id TEXT NOT NULL,
+        file_unique_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mime TEXT NOT NULL
+    );
+    CREATE INDEX evidence_report ON evidence (report_id);
+    CREATE TABLE status_history (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        changed_by INTEGER,
+        note TEXT,
+        changed_at REAL NOT NULL
+    );
+    CREATE INDEX status_history_report ON status_history (report_id);
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        history_id INTEGER NOT NULL REFERENCES status_history (id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        sent_at REAL,
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX notifications_pending ON notifications (sent_at) WHERE sent_at IS NULL;
+    CREATE TABLE conversations (
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (name, key)
+    );
+    CREATE TABLE user_data (
+        user_id INTEGER PRIMARY KEY,
+        data TEXT NOT NULL
+    );
+    """,
+    # 3: roles and the audit log; every installed guide version; which question each answer
+    #    answered (so a 👎 says what was asked); unanswered phrasings staff have dealt with
+    """
+    CREATE TABLE roles (
+        user_id INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'enforcement')),
+        brand TEXT NOT NULL DEFAULT '',
+        granted_by INTEGER,
+        granted_at REAL NOT NULL,
+        PRIMARY KEY (user_id, role, brand)
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        actor INTEGER,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX audit_time ON audit (at);
+    CREATE TABLE guide_versions (
+        id INTEGER PRIMARY KEY,
+        brand TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        content BLOB NOT NULL,
+        installed_by INTEGER,
+        installed_at REAL NOT NULL,
+        note TEXT,
+        UNIQUE (brand, version)
+    );
+    CREATE TABLE answered (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        brand TEXT NOT NULL,
+        tip TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    ALTER TABLE unanswered ADD COLUMN resolved_at REAL;
+    ALTER TABLE feedback ADD COLUMN resolved_at REAL;
+    """,
+]
+
+
+async def migrate(database: Database) -> None:
+    """Apply the migrations ``database`` has not had yet, in order."""
+    applied = await database.scalar("PRAGMA user_version")
+    for number, script in enumerate(MIGRATIONS[applied:], start=applied + 1):
+        async with database.transaction() as tx:
+            for statement in _statements(script):
+                await tx.execute(statement)
+            await tx.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

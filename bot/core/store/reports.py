@@ -1,0 +1,203 @@
+"""Suspected-counterfeit reports with their evidence records and status history.
+
+A report is written through the group commit (one fsync for many shoppers pressing Submit at
+once). A status change writes the history entry, the outbox row that tells the shopper and the
+audit entry in one transaction. The hourly report limit and a team's brand scope are decided
+here, and only here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, fields
+
+from ..reports import LIMITS, REPORTS_PER_HOUR, Draft, Photo, Status, check_transition, reference
+from .db import Database, Reads, Row, Transaction
+from .records import CaseFile, ReportRecord, SellerMention, StatusChange, Submitted
+from .roles import write_audit
+
+HOUR = 3600.0
+
+# The draft's fields stored as they are (sqlite3 stores a bool as 0 or 1), named as the columns.
+_DRAFT_COLUMNS = (
+    "lang", "brand", "brand_other", "product", "platform", "shop", "link", "share_code", "order_number",
+    "price_cents", "purchase_date", "problem", "failed_tip", "official_check", "consent",
+)
+_RECORD_COLUMNS = tuple(f.name for f in fields(ReportRecord))
+
+
+class TooManyReports(Exception):
+    """The shopper reached the hourly report limit."""
+
+    def __init__(self, limit: int = REPORTS_PER_HOUR):
+        super().__init__(f"at most {limit} reports an hour")
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    """Which reports a list, a seller ranking or an export covers."""
+
+    brands: frozenset[str] | None = None  # None: every brand (including non-partner ones)
+    status: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+
+
+def filter_sql(where: ReportFilter) -> tuple[str, list[object]]:
+    """The ``WHERE`` clause (empty if nothing is filtered) and its parameters, for ``reports r``.
+
+    The one place a team's brand scope becomes SQL: an empty scope matches nothing.
+    """
+    clauses: list[str] = []
+    params: list[object] = []
+    if where.brands is not None:
+        clauses.append(f"r.brand IN ({', '.join('?' for _ in where.brands)})" if where.brands else "0")
+        params += sorted(where.brands)
+    if where.status:
+        clauses.append("r.status = ?")
+        params.append(Status(where.status).value)
+    if where.since:
+        clauses.append("r.created_at >= ?")
+        params.append(_epoch(where.since))
+    if where.until:
+        clauses.append("r.created_at < ?")
+        params.append(_epoch(where.until + dt.timedelta(days=1)))
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class ReportRepository:
+    def __init__(self, database: Database):
+        self._db = database
+
+    # --- shoppers ------------------------------------------------------------------------------
+
+    async def check_hourly_limit(self, user_id: int) -> None:
+        """Raise :class:`TooManyReports` if the shopper may not report again yet."""
+        await _check_hourly_limit(self._db, user_id, time.time())
+
+    async def submit(self, user_id: int, chat_id: int, draft: Draft) -> Submitted:
+        """Store a finished report and return its reference once it is committed.
+
+        The same shopper reporting the same order again is a duplicate: the first report is
+        flagged (its duplicate count grows) and its reference is returned; nothing is stored twice.
+        """
+        return await self._db.group_commit(lambda tx: _insert(tx, user_id, chat_id, draft))
+
+    async def of_user(self, user_id: int, limit: int = 20) -> list[ReportRecord]:
+        """The shopper's reports, newest first."""
+        rows = await self._db.fetch_all("SELECT * FROM reports WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit))
+        return [_report(r) for r in rows]
+
+    # --- enforcement ---------------------------------------------------------------------------
+
+    async def find(self, ref: str) -> ReportRecord | None:
+        """The report with reference ``ref`` (as a shopper may type it: case and spaces ignored)."""
+        row = await self._db.fetch_one("SELECT * FROM reports WHERE reference = ?", (_normal_reference(ref),))
+        return _report(row) if row is not None else None
+
+    async def find_by_id(self, report_id: int) -> ReportRecord | None:
+        row = await self._db.fetch_one("SELECT * FROM reports WHERE id = ?", (report_id,))
+        return _report(row) if row is not None else None
+
+    async def page(self, where: ReportFilter, offset: int, limit: int) -> tuple[list[ReportRecord], int]:
+        """One page of matching reports, newest first, and how many match in all."""
+        clause, params = filter_sql(where)
+        total = await self._db.scalar(f"SELECT COUNT(*) FROM reports r{clause}", params)
+        rows = await self._db.fetch_all(f"SELECT r.* FROM reports r{clause} ORDER BY r.id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+        return [_report(r) for r in rows], total
+
+    async def evidence(self, report_id: int) -> list[Photo]:
+        rows = await self._db.fetch_all(
+            "SELECT sha256, file_id, file_unique_id, size, mime FROM evidence WHERE report_id = ? ORDER BY id", (report_id,)
+        )
+        return [Photo(*r) for r in rows]
+
+    async def history(self, report_id: int) -> list[StatusChange]:
+        rows = await self._db.fetch_all(
+            """SELECT id, report_id, from_status, to_status, changed_by, note, changed_at
+               FROM status_history WHERE report_id = ? ORDER BY id""",
+            (report_id,),
+        )
+        return [StatusChange(*r) for r in rows]
+
+    async def case_file(self, report: ReportRecord) -> CaseFile:
+        """The report with its status history and photo records, for an evidence pack."""
+        return CaseFile(report, tuple(await self.history(report.id)), tuple(await self.evidence(report.id)))
+
+    async def seller_mentions(self, brands: frozenset[str] | None) -> list[SellerMention]:
+        """The seller of every report about ``brands`` (None: every report)."""
+        clause, params = filter_sql(ReportFilter(brands=brands))
+        rows = await self._db.fetch_all(f"SELECT r.shop, r.platform, r.user_id, r.brand FROM reports r{clause}", params)
+        return [SellerMention(*r) for r in rows]
+
+    async def change_status(self, ref: str, wanted: str, changed_by: int | None, note: str | None = None) -> ReportRecord:
+        """Move a report on (refused if the lifecycle does not allow it); the shopper is queued a message."""
+        now = time.time()
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one("SELECT id, reference, status FROM reports WHERE reference = ?", (_normal_reference(ref),))
+            if row is None:
+                raise LookupError(f"no report {ref}")
+            new = check_transition(row["status"], wanted)
+            await tx.execute("UPDATE reports SET status = ?, updated_at = ? WHERE id = ?", (new.value, now, row["id"]))
+            change = await tx.execute(
+                "INSERT INTO status_history (report_id, from_status, to_status, changed_by, note, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (row["id"], row["status"], new.value, changed_by, _clip_note(note), now),
+            )
+            await tx.execute("INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (row["id"], change.last_id, now))
+            await write_audit(tx, changed_by, "status", row["reference"], f"{row['status']} -> {new.value}")
+        updated = await self.find(ref)
+        assert updated is not None
+        return updated
+
+
+async def _check_hourly_limit(reads: Reads, user_id: int, now: float) -> None:
+    recent = await reads.scalar("SELECT COUNT(*) FROM reports WHERE user_id = ? AND created_at > ?", (user_id, now - HOUR))
+    if recent >= REPORTS_PER_HOUR:
+        raise TooManyReports()
+
+
+async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft) -> Submitted:
+    """One report with its evidence and first history entry (or the duplicate flagged)."""
+    now = time.time()
+    if draft.order_number:
+        existing = await tx.fetch_one("SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number))
+        if existing is not None:
+            await tx.execute("UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?", (now, existing["id"]))
+            return Submitted(existing["reference"], duplicate=True)
+    await _check_hourly_limit(tx, user_id, now)
+    report_id = await tx.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reports")
+    ref = reference(report_id, time.gmtime(now).tm_year)
+    await tx.execute(
+        f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_DRAFT_COLUMNS)}, status, created_at, updated_at) "
+        f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?)",
+        (report_id, ref, user_id, chat_id, *(getattr(draft, column) for column in _DRAFT_COLUMNS), now, now),
+    )
+    await tx.execute_many(
+        "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)",
+        [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos],
+    )
+    await tx.execute(
+        "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) VALUES (?, NULL, 'submitted', ?, ?)",
+        (report_id, user_id, now),
+    )
+    return Submitted(ref, duplicate=False)
+
+
+def _report(row: Row) -> ReportRecord:
+    values = {column: row[column] for column in _RECORD_COLUMNS}
+    values["consent"] = bool(values["consent"])
+    return ReportRecord(**values)
+
+
+def _normal_reference(ref: str) -> str:
+    return ref.strip().upper()
+
+
+def _clip_note(note: str | None) -> str | None:
+    return note[: LIMITS["note"]] if note is not None else None
+
+
+def _epoch(day: dt.date) -> float:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).timestamp()
