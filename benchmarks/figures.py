@@ -46,7 +46,7 @@ def main(names: list[str]) -> None:
     print("| set | brands | questions | top-1 tip | right tip within one tap | brand | out-of-scope refused | ≥ 0.9 confidence right |")
     print("|---|---|---|---|---|---|---|---|")
     for name, f in results.items():
-        guides, questions, role = SETS[name]
+        guides, _, role = SETS[name]
         brands = len(load_guides(guides).brands)
         count = sum(f.by_kind.values())
         print(

@@ -39,7 +39,7 @@ FLOORS = {
 }
 # Right share of answers given with confidence >= 0.9. The promise is 97%; blind set E came out
 # at 95.2% (59/62) at its one run, and is held to what it showed rather than tuned on.
-HIGH_CONFIDENCE_RIGHT = {name: 0.97 for name in FLOORS} | {"blind_e": 0.94}
+HIGH_CONFIDENCE_RIGHT = dict.fromkeys(FLOORS, 0.97) | {"blind_e": 0.94}
 
 
 @cache

@@ -46,5 +46,5 @@ COEFFICIENTS: dict[str, tuple[float, ...]] = {
 
 def probability(evidence: Evidence) -> float:
     coefficients = COEFFICIENTS[evidence.model]
-    z = sum(c * f for c, f in zip(coefficients, evidence.features()))
+    z = sum(c * f for c, f in zip(coefficients, evidence.features(), strict=True))
     return round(1 / (1 + math.exp(-max(min(z, 30.0), -30.0))), 6)

@@ -74,7 +74,7 @@ class GuideLibrary:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, directory: Path, vectors_dir: Path | None = None) -> "GuideLibrary":
+    def open(cls, directory: Path, vectors_dir: Path | None = None) -> GuideLibrary:
         """``vectors_dir``: where tip vectors are cached by content hash (under the data directory)."""
         return cls(directory, Catalog(*_read(directory), vectors=VectorCache(vectors_dir)))
 

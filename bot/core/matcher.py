@@ -30,10 +30,11 @@ set or dict order, so the same guides and question give the same answer in any p
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -281,7 +282,7 @@ class Matcher:
         terms, unknown = self._terms(_remove(content, self._lex.service_zh))
         return self._implied(question, terms, unknown, meaning, top)
 
-    def _about_named(self, question: str, named: dict[int, float], content: str, meaning: "_Meaning") -> Match:
+    def _about_named(self, question: str, named: dict[int, float], content: str, meaning: _Meaning) -> Match:
         """A partner is named; is the question about its goods, and which tip answers it?
 
         A word about real and fake goods (``authenticity_words.txt``) says it is. Without one, a
@@ -303,7 +304,7 @@ class Matcher:
         found, _ = self._names.find(normalize(text)[:_MAX_QUERY_CHARS])
         return [self.brands[b].id for b, _ in sorted(found.items(), key=lambda x: (-x[1], x[0]))]
 
-    def _named(self, question: str, named: dict[int, float], terms: list[_Term], meaning: "_Meaning", asks: bool) -> Match:
+    def _named(self, question: str, named: dict[int, float], terms: list[_Term], meaning: _Meaning, asks: bool) -> Match:
         """A brand is named: it decides the brand; the question's words and meaning pick the tip.
 
         ``asks``: the question says something beyond the brand and the shared phrase; without
@@ -337,18 +338,18 @@ class Matcher:
             out.append((index, relevance))
         return out
 
-    def _rerank(self, ranked: list[tuple[int, float]], meaning: "_Meaning") -> list["_Ranked"]:
+    def _rerank(self, ranked: list[tuple[int, float]], meaning: _Meaning) -> list[_Ranked]:
         """Order tips by words and meaning together; ties go to the earlier tip in the guides."""
         best = max((r for _, r in ranked), default=0.0)
         sims = meaning.similarities([i for i, _ in ranked])
         rows = [
             _Ranked(i, r, m, round(_WORDS_WEIGHT * (r / best if best > 0 else 0.0) + _MEANING_WEIGHT * m, 6))
-            for (i, r), m in zip(ranked, sims)
+            for (i, r), m in zip(ranked, sims, strict=True)
         ]
         rows.sort(key=lambda x: (-x.score, -x.relevance, x.index))
         return rows
 
-    def _answer(self, question: str, ranked: list["_Ranked"], evidence: Evidence) -> Match:
+    def _answer(self, question: str, ranked: list[_Ranked], evidence: Evidence) -> Match:
         """The best tip with its probability, and the close runners-up offered one tap away."""
         top = ranked[0]
         confidence = probability(evidence)
@@ -357,10 +358,10 @@ class Matcher:
             close = [r for r in ranked[1:] if r.score >= top.score - ALTERNATIVE_GAP][:MAX_ALTERNATIVES]
             weights = [math.exp(8 * (r.score - top.score)) for r in close]
             total = sum(weights) or 1.0
-            alternatives = [self._candidate(r.index, (1 - confidence) * w / total) for r, w in zip(close, weights)]
+            alternatives = [self._candidate(r.index, (1 - confidence) * w / total) for r, w in zip(close, weights, strict=True)]
         return Match(question, self._candidate(top.index, confidence), tuple(alternatives), evidence=evidence)
 
-    def _implied(self, question: str, terms: list[_Term], unknown: int, meaning: "_Meaning", top: int) -> Match:
+    def _implied(self, question: str, terms: list[_Term], unknown: int, meaning: _Meaning, top: int) -> Match:
         """No brand named: answer only when the question's product words point to one brand."""
         mass = sum(max(self._idf[f] * q for f, q in t.alternatives) for t in terms if not t.bonus) + unknown * _UNKNOWN_WEIGHT
         if mass <= 0:
@@ -447,7 +448,7 @@ class Matcher:
     def _han_terms(self, text: str, terms: list[_Term]) -> int:
         unknown = 0
         particles = self._lex.particles
-        for a, b in zip(text, text[1:]):
+        for a, b in itertools.pairwise(text):
             if a in particles or b in particles:
                 continue
             bigram = a + b
@@ -504,7 +505,7 @@ class _LazyIdf(dict[str, float]):
     nothing either way, and counting them exactly would cost a question milliseconds.
     """
 
-    def __init__(self, matcher: "Matcher"):
+    def __init__(self, matcher: Matcher):
         super().__init__()
         self._matcher = matcher
         count = max(len(matcher._tips), 1)

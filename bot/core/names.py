@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from typing import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -124,10 +124,9 @@ class AliasIndex:
 
     def _half_same(self, piece: str, brands: set[int]) -> bool:
         """A homophone counts as the brand only if at least half its characters are the real ones."""
-        for alias in self._aliases_of(brands, len(piece)):
-            if sum(a == b for a, b in zip(alias, piece)) * 2 >= len(piece):
-                return True
-        return False
+        return any(
+            sum(a == b for a, b in zip(alias, piece, strict=True)) * 2 >= len(piece) for alias in self._aliases_of(brands, len(piece))
+        )
 
     def _aliases_of(self, brands: set[int], length: int) -> Iterable[str]:
         return (a for a, owners in self.han.items() if len(a) == length and owners & brands)
@@ -284,7 +283,7 @@ class OtherBrands:
 
     def _unknown_word(self, word: str) -> bool:
         """Neither an everyday word nor one the guides use (吊牌, 大牌, 这个 are words)."""
-        return word not in self._common and not _bigrams(word) <= self._vocab
+        return word not in self._common and not all(b in self._vocab for b in _bigrams(word))
 
     def blank(self, text: str) -> str:
         """``text`` with every listed Chinese name blanked out: what is left of a partner's name
@@ -321,7 +320,7 @@ _CAPITALISED = re.compile(r"(?<=[a-z,;:]\s)([A-Z][a-z]+(?:['’][a-z]+)?)\b|(?<=
 # A Chinese name marked as a brand: X牌 / X品牌 / X牌子.
 _MARKED_HAN = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:牌子|品牌|牌)")
 # Words ending in 牌 that are not "brand X" (a big brand, a fake, the hang tag, a sign).
-_TAG_WORDS = frozenset("大牌 名牌 杂牌 冒牌 老牌 王牌 吊牌 招牌 门牌 车牌 号牌 标牌 挂牌 铭牌 胸牌 金牌 奖牌 品牌 国牌 外牌 新牌 正牌 山寨牌".split())
+_TAG_WORDS = frozenset(["大牌", "名牌", "杂牌", "冒牌", "老牌", "王牌", "吊牌", "招牌", "门牌", "车牌", "号牌", "标牌", "挂牌", "铭牌", "胸牌", "金牌", "奖牌", "品牌", "国牌", "外牌", "新牌", "正牌", "山寨牌"])
 
 
 def _bigrams(text: str) -> set[str]:

@@ -23,11 +23,12 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -81,7 +82,7 @@ def default_encoder() -> Encoder | None:
     try:
         encoder = UseEncoder()
         encoder.encode(["防伪"])  # load the weights now, not during a shopper's question
-    except Exception as exc:  # noqa: BLE001 - any failure means: answer from words only
+    except Exception as exc:
         log.warning("semantic model unavailable (%s: %s); answering from words only", type(exc).__name__, exc)
         return None
     return encoder
@@ -219,7 +220,7 @@ class SemanticIndex:
         return self._phrases.nbytes + self._means.nbytes + sum(b.nbytes for b in self._banks)
 
     def embed(self, question: str) -> Vectors:
-        return self.encoder.encode([normalize(question)])[0]
+        return np.asarray(self.encoder.encode([normalize(question)])[0], dtype=np.float32)
 
     def elsewhere(self, question: Vectors, tips: Sequence[int]) -> bool:
         """The question is about something else: closer to the bot's off-topic phrasings than
