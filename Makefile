@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 Q ?= 毛台的瓶盖怎么看
 
-.PHONY: shell test ask bench clean
+.PHONY: shell test coverage ask bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ ask: $(STAMP)  # make ask Q="..."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+coverage: $(STAMP)  # line coverage of bot/ (settings in pyproject.toml, [tool.coverage.*])
+	$(BIN)/python -m pytest -q --cov=bot --cov-report=term
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_matching.py
