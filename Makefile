@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 
 Q ?= 毛台的瓶盖怎么看
 
-.PHONY: shell test ask bench clean
+.PHONY: shell test coverage ask bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 shell: $(STAMP)
@@ -22,6 +22,9 @@ ask: $(STAMP)  # make ask Q="..."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+coverage: $(STAMP)  # line coverage of bot/ (settings in pyproject.toml, [tool.coverage.*])
+	$(BIN)/python -m pytest -q --cov=bot --cov-report=term
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_matching.py
