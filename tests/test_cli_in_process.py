@@ -76,7 +76,7 @@ def seed_reports(data_dir: Path) -> list[str]:
                 Draft(brand="nike", product="AJ1", platform="douyin_shop", shop="潮鞋小店", problem="鞋标发虚",
                       official_check="failed", consent=True),
             ]
-            return [(await store.submit_report(100 + n, 100 + n, d)).reference for n, d in enumerate(drafts)]
+            return [(await store.reports.submit(100 + n, 100 + n, d)).reference for n, d in enumerate(drafts)]
         finally:
             await store.close()
 
@@ -89,7 +89,7 @@ def seed_unanswered(data_dir: Path, questions: list[tuple[str, float, str | None
         store = await Store.open(data_dir / "authbot.sqlite3")
         try:
             for text, score, brand in questions:
-                await store.record_unanswered(text, score, brand)
+                await store.answers.record_unanswered(text, score, brand)
         finally:
             await store.close()
 

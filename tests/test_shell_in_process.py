@@ -54,7 +54,7 @@ async def seed_report(settings: Settings) -> str:
     try:
         draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某烟酒店", problem="胶帽起皱",
                       official_check="failed", consent=True)
-        return (await store.submit_report(SHOPPER, SHOPPER, draft)).reference
+        return (await store.reports.submit(SHOPPER, SHOPPER, draft)).reference
     finally:
         await store.close()
 
