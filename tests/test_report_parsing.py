@@ -276,3 +276,15 @@ def test_a_status_that_does_not_exist_is_refused(current: str, wanted: str) -> N
     with pytest.raises(ValueError) as refused:
         check_transition(current, wanted)
     assert not isinstance(refused.value, InvalidTransition)
+
+
+@pytest.mark.parametrize("typed", ["1,2,3", "12,34", "1,2345", ",123"])
+def test_thousands_separators_must_stand_where_they_belong(typed: str) -> None:
+    with pytest.raises(FieldError):
+        parse_price(typed)
+
+
+@pytest.mark.parametrize("typed", ["javascript:alert(1)", "JavaScript:void(0)//abc", "data:text/html,hello"])
+def test_a_script_or_data_link_is_not_taken_for_a_share_code(typed: str) -> None:
+    with pytest.raises(FieldError):
+        parse_link(typed)

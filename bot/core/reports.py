@@ -167,8 +167,8 @@ def parse_link(value: str) -> tuple[str | None, str | None]:
         if not _valid_url(url):
             raise FieldError("bad_url")
         return url, text if text != url else None
-    if re.match(r"^(www\.|[a-z]+:/)", text, re.IGNORECASE) or "://" in text:
-        raise FieldError("bad_url")
+    if re.match(r"^(www\.|[a-z]+:/|(javascript|data|vbscript|file|blob):)", text, re.IGNORECASE) or "://" in text:
+        raise FieldError("bad_url")  # a link of another scheme (javascript:, data:) is not a share code
     if len(re.findall(r"[\w\u3400-\u9fff]", text)) < 4:
         raise FieldError("bad_link_or_code")
     return None, text
@@ -190,7 +190,8 @@ def parse_order_number(value: str) -> str:
     return text
 
 
-_MONEY = re.compile(r"^[¥￥$]?\s*(-?\d[\d,]*(?:\.\d{1,2})?)\s*(元|块|rmb|cny)?$", re.IGNORECASE)
+# Thousands separators only where they belong: 1,299 and 12,345,678, never 1,2,3.
+_MONEY = re.compile(r"^[¥￥$]?\s*(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)\s*(元|块|rmb|cny)?$", re.IGNORECASE)
 
 
 def parse_price(value: str) -> int:
