@@ -11,19 +11,26 @@ import html
 import ipaddress
 import logging
 import secrets
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, Awaitable
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+)
 from telegram.request import HTTPXRequest
 
 from .config import Settings, check_token
 from .core.library import GuideLibrary
+from .core.services import Services
 from .handlers import admin, enforcement, reports, shoppers, staff
-from .handlers.common import Context, Services
+from .handlers.common import Context
 from .logs import configure_logging
 from .persistence import SqlitePersistence
 from .texts import say
@@ -131,7 +138,7 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         store = await persistence.store()
-        app.bot_data["services"] = Services(settings, library, store)
+        app.bot_data["services"] = Services(store, library, settings.data_dir, settings.database, settings.admin_ids)
         await register_commands(app)
         assert app.job_queue is not None
         app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")
@@ -144,6 +151,7 @@ def build_application(
     builder = builder.rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handlers([*reports.handlers(), *enforcement.handlers(), *admin.handlers(), *staff.handlers(), *shoppers.handlers()])
+    app.add_handlers(shoppers.last_handlers())
     app.add_error_handler(on_error)
     return app
 

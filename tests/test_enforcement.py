@@ -143,7 +143,9 @@ async def test_a_brand_scoped_team_sees_and_exports_only_its_brand(loopback: Loo
         listing = await say(team, "/reports")
         assert "共 4 份" in listing.plain_text and refs[4] not in listing.plain_text
         assert (await say(team, "/reports nike")).plain_text == "抱歉，你没有权限执行这个操作。"
-        assert (await say(team, f"/evidence {refs[4]}")).plain_text == "抱歉，你没有权限执行这个操作。"
+        another_brands = (await say(team, f"/evidence {refs[4]}")).plain_text
+        unknown = (await say(team, "/evidence FW-2026-999999")).plain_text
+        assert another_brands == f"没有找到举报 {refs[4]}。" and unknown == "没有找到举报 FW-2026-999999。"  # alike: nothing revealed
         assert (await say(team, "/export brand=nike")).plain_text == "抱歉，你没有权限执行这个操作。"
         await team.send("/export")
         done, csv_file, _ = await team.replies(3)

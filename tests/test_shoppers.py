@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from bot.callbacks import OpenTip, decode
 from bot.config import Settings
 from helpers import rows, say
 
@@ -45,7 +46,7 @@ async def test_related_tip_buttons_open_the_tip(loopback: LoopbackBotAPI, authbo
     async with authbot():
         await alice.send("茅台瓶盖上的NFC芯片怎么用手机读")
         answer = await alice.next_reply()
-        related = [label for row in answer.buttons[1:] for label, data in row if data and data.startswith("tip:")]
+        related = [label for row in answer.buttons[1:] for label, data in row if isinstance(decode(data), OpenTip)]
         assert related
         await alice.press(answer, related[0])
         follow_up = await alice.next_reply()

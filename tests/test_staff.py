@@ -94,7 +94,9 @@ async def test_a_fixed_upload_answers_at_once_then_rolls_back(loopback: Loopback
 async def test_staff_edit_only_their_brand_and_new_brands_need_an_admin(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
     staff, admin = loopback.user(STAFF, "Staff"), loopback.user(ADMIN, "Admin")
     nike = (settings.guides_dir / "nike.yaml").read_bytes()
-    new_brand = nike.replace(b"id: nike", b"id: newbrand", 1)
+    new_brand = nike.replace(b"id: nike", b"id: newbrand", 1).replace(
+        "name: 耐克 Nike\n  aliases: [耐克, Nike, 耐克鞋, Air Jordan, AJ, Dunk, 空军一号, AF1, SNKRS]".encode(), "name: 新牌 Newbrand\n  aliases: [新牌]".encode()
+    )
     async with authbot():
         await setup_roles(loopback)
         await staff.send_document("nike.yaml", nike.replace(b"Nike", b"Nike!"))
