@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .config import ConfigError, Settings, load_settings
-from .core.guides import GuideInvalid, GuidesNotFound, load_guide
+from .core.guides import Brand, GuideInvalid, GuidesNotFound, load_guide
 from .core.reports import Status
 
 if TYPE_CHECKING:  # the matcher's dictionaries and the database load only for the commands that use them
@@ -181,6 +181,8 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from .core.publishing import name_clash_errors
+
     files: list[Path] = []
     for raw in args.paths:
         path = Path(raw)
@@ -191,14 +193,21 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         else:
             raise UserError(f"no such file or directory: {path}")
     failed = 0
+    loaded: list[tuple[Path, Brand]] = []
     for path in files:
         try:
-            brand = load_guide(path)
+            loaded.append((path, load_guide(path)))
         except GuideInvalid as exc:
             failed += 1
             for error in exc.errors:
                 print(error)
-        else:
+    brands = [brand for _, brand in loaded]
+    for path, brand in loaded:  # the files given must not claim each other's names, as publishing requires
+        clashes = name_clash_errors(path.read_bytes(), path.name, brand, brands)
+        failed += bool(clashes)
+        for error in clashes:
+            print(error)
+        if not clashes:
             print(f"{path.name}: ok ({brand.name}, {len(brand.tips)} tips)", file=sys.stderr)
     return 1 if failed else 0
 
