@@ -69,7 +69,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Suspect a fake? Keep the product, packaging, order and chat records, check with the brand's official "
         "channel (see above), then ask the platform for after-sales or report to 12315.",
     ),
-    "expired_button": ("这个按钮已经过期了，请重新提问。", "This button has expired; please ask again."),
     "not_available": ("这个按钮已失效，内容可能已不存在。", "This button is no longer available."),
     "text_only": (
         "我只能读懂文字问题哦。请用文字描述你想辨别的商品和看到的细节，例如「茅台瓶盖胶帽起皱是假的吗」。",
