@@ -11,25 +11,35 @@ import html
 import ipaddress
 import logging
 import secrets
+import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, Awaitable
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.error import NetworkError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+)
 from telegram.request import HTTPXRequest
 
 from .config import Settings, check_token
 from .core.library import GuideLibrary
+from .core.services import Services
 from .handlers import admin, enforcement, reports, shoppers, staff
-from .handlers.common import Context, Services
+from .handlers.common import Context
 from .logs import configure_logging
 from .persistence import SqlitePersistence
-from .texts import say
+from .texts import Lang, say
 
 log = logging.getLogger("authbot")
 NOTIFY_INTERVAL = 2.0  # seconds between deliveries of queued status changes to shoppers
+WATCH = "bot_api_watch"
 
 # (command, zh description, en description), in menu order.
 COMMANDS = [
@@ -131,7 +141,7 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         store = await persistence.store()
-        app.bot_data["services"] = Services(settings, library, store)
+        app.bot_data["services"] = Services(store, library, settings.data_dir, settings.database, settings.admin_ids)
         await register_commands(app)
         assert app.job_queue is not None
         app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")
@@ -144,6 +154,8 @@ def build_application(
     builder = builder.rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handlers([*reports.handlers(), *enforcement.handlers(), *admin.handlers(), *staff.handlers(), *shoppers.handlers()])
+    app.add_handlers(shoppers.last_handlers())
+    app.bot_data[WATCH] = BotApiWatch()
     app.add_error_handler(on_error)
     return app
 
@@ -155,12 +167,19 @@ async def register_commands(app: Application) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log the failure with the update id; tell the user something went wrong, without internals."""
+    """Log the failure with the update id; tell the user something went wrong, without internals.
+
+    Polling failures (no update) while the Bot API is unreachable go to the application's
+    :class:`BotApiWatch` instead: one warning per outage, not a traceback per retry.
+    """
+    if update is None and isinstance(context.error, NetworkError):
+        context.application.bot_data[WATCH].failed(context.application, context.error)
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    lang = "en" if update.effective_user and (update.effective_user.language_code or "zh")[:2] not in ("zh", "") else "zh"
+    lang: Lang = "en" if update.effective_user and (update.effective_user.language_code or "zh")[:2] not in ("zh", "") else "zh"
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(html.unescape(say("error", lang)), show_alert=True)
@@ -168,6 +187,35 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(update.effective_chat.id, say("error", lang), parse_mode=ParseMode.HTML)
     except Exception:  # the chat may be gone; the failure is logged already
         log.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+class BotApiWatch:
+    """While the Bot API is unreachable, polling retries every few seconds; each retry would be a
+    logged failure. Instead: one WARNING when an outage starts, one INFO line when it answers again
+    (checked with getMe, every PROBE_SECONDS, while the application runs)."""
+
+    PROBE_SECONDS = 2.0
+
+    def __init__(self) -> None:
+        self._since: float | None = None
+
+    def failed(self, app: Application, error: NetworkError) -> None:  # type: ignore[type-arg]
+        if self._since is not None:
+            log.debug("Bot API still unreachable: %s", error.message)
+            return
+        self._since = time.monotonic()
+        log.warning("Bot API unreachable (%s); retrying quietly until it answers again", error.message)
+        app.create_task(self._until_reachable(app), name="authbot:bot-api-watch")
+
+    async def _until_reachable(self, app: Application) -> None:  # type: ignore[type-arg]
+        while app.running and self._since is not None:
+            await asyncio.sleep(self.PROBE_SECONDS)
+            try:
+                await app.bot.get_me()
+            except NetworkError:
+                continue
+            log.info("Bot API reachable again after %.0f s", time.monotonic() - self._since)
+            self._since = None
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,18 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Awaitable, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .config import ConfigError, Settings, load_settings
-from .core.guides import GuideInvalid, GuidesNotFound, load_guide
+from .core.guides import Brand, GuideInvalid, GuidesNotFound, load_guide
 from .core.reports import Status
 
 if TYPE_CHECKING:  # the matcher's dictionaries and the database load only for the commands that use them
     from .core.library import Catalog
     from .core.store import Store
-    from .core.store.records import CaseFile
+    from .core.store.records import ReportRecord
 
 T = TypeVar("T")
 
@@ -139,7 +140,7 @@ def _positive(value: str) -> int:
     return number
 
 
-def open_catalog(settings: Settings) -> "Catalog":
+def open_catalog(settings: Settings) -> Catalog:
     """The guides in ``settings.guides_dir``; broken files are reported on stderr and skipped."""
     from .core.library import GuideLibrary
 
@@ -153,6 +154,7 @@ def open_catalog(settings: Settings) -> "Catalog":
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from . import presenter
+    from .callbacks import OpenBrand, OpenTip
     from .texts import language_of
 
     question = " ".join(args.question)
@@ -160,7 +162,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     lang = language_of(question)
     reply = presenter.answer(catalog, catalog.ask(question), lang)
     print(reply.plain())
-    options = [b.label for row in reply.buttons for b in row if b.action.startswith(("tip:", "brand:"))]
+    options = [b.label for row in reply.buttons for b in row if isinstance(b.action, (OpenTip, OpenBrand))]
     if options:
         print()
         for number, label in enumerate(options, 1):
@@ -179,6 +181,8 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from .core.publishing import name_clash_errors
+
     files: list[Path] = []
     for raw in args.paths:
         path = Path(raw)
@@ -189,14 +193,21 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         else:
             raise UserError(f"no such file or directory: {path}")
     failed = 0
+    loaded: list[tuple[Path, Brand]] = []
     for path in files:
         try:
-            brand = load_guide(path)
+            loaded.append((path, load_guide(path)))
         except GuideInvalid as exc:
             failed += 1
             for error in exc.errors:
                 print(error)
-        else:
+    brands = [brand for _, brand in loaded]
+    for path, brand in loaded:  # the files given must not claim each other's names, as publishing requires
+        clashes = name_clash_errors(path.read_bytes(), path.name, brand, brands)
+        failed += bool(clashes)
+        for error in clashes:
+            print(error)
+        if not clashes:
             print(f"{path.name}: ok ({brand.name}, {len(brand.tips)} tips)", file=sys.stderr)
     return 1 if failed else 0
 
@@ -241,9 +252,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from .shell import run_shell
-
     from .core.guides import load_guides
+    from .shell import run_shell
 
     load_guides(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
     asyncio.run(run_shell(settings, args.user, args.name))
@@ -251,25 +261,34 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_roles(args: argparse.Namespace, settings: Settings) -> int:
-    from .core.roles import parse_grant
+    from .core.services import Actor
+    from .core.services.errors import UnknownBrand
+    from .core.services.roles import RoleService
 
     if args.action != "list" and (args.user_id is None or args.role is None):
         raise UserError(f"usage: authbot roles {args.action} USER_ID ROLE [BRAND]")
 
     async def act(store: Store) -> list[str]:
+        roles, operator = RoleService(store, _known_brand(settings), settings.admin_ids), Actor.operator()
         if args.action == "list":
-            configured = [f"{i}\tadmin\t*\t(config)" for i in sorted(settings.admin_ids)]
-            return configured + [f"{g.user_id}\t{g.role.value}\t{g.brand or '*'}" for g in await store.roles.grants()]
-        grant = parse_grant(args.user_id, args.role, args.brand)
-        changed = await (store.roles.grant(grant, None) if args.action == "grant" else store.roles.revoke(grant, None))
-        return [f"{args.action}: {'done' if changed else 'nothing to do'}"]
+            listing = await roles.all(operator)
+            configured = [f"{i}\tadmin\t*\t(config)" for i in sorted(listing.configured_admins)]
+            return configured + [f"{g.user_id}\t{g.role.value}\t{g.brand or '*'}" for g in listing.grants]
+        change = roles.grant if args.action == "grant" else roles.revoke
+        done = await change(operator, args.user_id, args.role, args.brand)
+        return [f"{args.action}: {'done' if done.changed else 'nothing to do'}"]
 
     try:
         lines = _with_store(settings, act)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    except (ValueError, UnknownBrand) as exc:
+        raise UserError(str(exc).strip("'")) from None
     print("\n".join(lines))
     return 0
+
+
+def _known_brand(settings: Settings) -> Callable[[str], bool]:
+    """Whether a brand id has a tip file in the guides directory (the CLI loads no catalog)."""
+    return lambda brand_id: (settings.guides_dir / f"{brand_id}.yaml").is_file()
 
 
 def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
@@ -289,23 +308,27 @@ def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from .core.exports import export
+    from .core.services import Actor
+    from .core.services.exports import ExportService
     from .core.store.reports import ReportFilter
 
     if not settings.database.exists():
         raise UserError(f"no database at {settings.database} (set AUTHBOT_DATA_DIR)")
-    _with_store(settings, lambda store: store.roles.audit(None, "export", ",".join(args.brand or []) or None, f"cli {args.format}"))
-    where = ReportFilter(frozenset(b.lower() for b in args.brand) if args.brand else None, args.status, args.since, args.until)
+    wanted = ReportFilter(frozenset(b.lower() for b in args.brand) if args.brand else None, args.status, args.since, args.until)
+    out = Path(args.out)
     try:
-        count = export(settings.database, where, args.format, Path(args.out))
+        summary = _with_store(settings, lambda store: ExportService(store, settings.database).export(Actor.operator(), wanted, {args.format: out}))
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
-    print(f"exported {count} reports to {args.out}", file=sys.stderr)
+    print(f"exported {summary.count} reports to {args.out}", file=sys.stderr)
     return 0
 
 
 def cmd_evidence(args: argparse.Namespace, settings: Settings) -> int:
-    from .core.evidence import build_pack, verify_pack
+    from .core.evidence import verify_pack
+    from .core.services import Actor
+    from .core.services.errors import UnknownReport
+    from .core.services.evidence import EvidenceService
 
     if args.verify:
         problems = verify_pack(Path(args.verify))
@@ -315,29 +338,30 @@ def cmd_evidence(args: argparse.Namespace, settings: Settings) -> int:
         return 1 if problems else 0
     if not args.reference or not args.out:
         raise UserError("usage: authbot evidence REFERENCE --out FILE.zip, or authbot evidence --verify FILE.zip")
-
-    async def case_file(store: Store) -> CaseFile | None:
-        report = await store.reports.find(args.reference)
-        if report is None:
-            return None
-        await store.roles.audit(None, "evidence pack", report.reference, "cli")
-        return await store.reports.case_file(report)
-
-    found = _with_store(settings, case_file)
-    if found is None:
-        raise UserError(f"no report {args.reference}")
-    missing = build_pack(settings.data_dir, found, Path(args.out))
-    print(f"wrote {args.out}" + (f"; {len(missing)} photo file(s) missing on disk" if missing else ""), file=sys.stderr)
+    try:
+        pack = _with_store(settings, lambda store: EvidenceService(store, settings.data_dir).pack(Actor.operator(), args.reference, Path(args.out)))
+    except UnknownReport as exc:
+        raise UserError(str(exc)) from None
+    print(f"wrote {pack.path}" + (f"; {len(pack.missing_photos)} photo file(s) missing on disk" if pack.missing_photos else ""), file=sys.stderr)
     return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from .core.reports import InvalidTransition
+    from .core.reports import LIMITS, FieldError, InvalidTransition
+    from .core.services import Actor
+    from .core.services.enforcement import EnforcementService
+    from .core.services.errors import UnknownReport
+
+    def move(store: Store) -> Awaitable[ReportRecord]:
+        enforcement = EnforcementService(store, settings.data_dir, _known_brand(settings))
+        return enforcement.change_status(Actor.operator(), args.reference, Status(args.status), args.note)
 
     try:
-        report = _with_store(settings, lambda store: store.reports.change_status(args.reference, args.status, None, args.note))
-    except (InvalidTransition, LookupError) as exc:
+        report = _with_store(settings, move)
+    except (InvalidTransition, UnknownReport) as exc:
         raise UserError(str(exc).strip("'")) from None
+    except FieldError:
+        raise UserError(f"the note is too long (at most {LIMITS['note']} characters)") from None
     print(f"{report.reference}: {report.status}")
     return 0
 

@@ -10,7 +10,9 @@ Buttons are printed numbered; typing the number presses it. Shell commands:
     /as ID [NAME]    become another Telegram user (an admin, brand staff, a shopper)
     /quit            leave (end of input does the same)
 
-Anything else starting with / is a bot command and goes to the bot.
+Anything else starting with / is a bot command and goes to the bot. Every document the bot
+sends (an export, an evidence pack, a tip file) is saved under the shell's data directory, in
+``documents/``, and its path printed, so it can be opened.
 """
 
 from __future__ import annotations
@@ -36,10 +38,11 @@ HELP = "输入问题直接提问；数字 = 按按钮；/upload FILE 上传文�
 
 
 class Terminal:
-    """Prints the bot's messages and remembers the buttons on screen."""
+    """Prints the bot's messages, saves the documents it sends, and remembers the buttons on screen."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, documents: Path):
         self.out = out
+        self.documents = documents
         self.buttons: list[tuple[SentMessage, str, str]] = []  # (message, label, callback data)
         self.last_activity = 0.0
         self.chat_id = 0  # the chat of the user typing; messages to others are marked
@@ -52,7 +55,9 @@ class Terminal:
         if message.method == "editMessageReplyMarkup":
             body = "(buttons updated)"
         else:
-            body = message.plain_text or (f"[document: {len(message.document or b'')} bytes]" if message.document else "")
+            body = message.plain_text or ""
+            if message.document is not None:
+                body = f"[document: {len(message.document)} bytes → {self._save(message, message.document)}]\n{body}".rstrip()
         print(f"\n{tag} {body}", file=self.out)
         rows = message.buttons
         if not rows and not message.is_edit:
@@ -70,13 +75,24 @@ class Terminal:
                 print("   " + "   ".join(cells), file=self.out)
         self.out.flush()
 
+    def _save(self, message: SentMessage, data: bytes) -> Path:
+        """Keep a document the bot sent, under its own name (numbered if that name is taken)."""
+        name = Path(message.file.file_name if message.file and message.file.file_name else f"document-{message.message_id}").name
+        target, number = self.documents / name, 1
+        while target.exists():
+            number += 1
+            target = self.documents / f"{Path(name).stem}-{number}{Path(name).suffix}"
+        self.documents.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return target
+
 
 async def run_shell(settings: Settings, user_id: int, name: str, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     # Offline, the person at the terminal is the admin (user 1 by default), so every role can be
     # tried: /grant other ids, then /as ID to act as them.
     settings = dataclasses.replace(settings, data_dir=settings.data_dir / "shell", admin_ids=settings.admin_ids | {user_id})
     library = GuideLibrary.open(settings.guides_dir, settings.vectors_dir)
-    terminal = Terminal(out)
+    terminal = Terminal(out, settings.data_dir / "documents")
     async with LoopbackBotAPI() as server:
         server.on_bot_message = terminal.show
         app = build_application(settings, library, server.app_builder(), rate_limiter=AIORateLimiter(max_retries=3))

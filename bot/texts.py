@@ -69,7 +69,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Suspect a fake? Keep the product, packaging, order and chat records, check with the brand's official "
         "channel (see above), then ask the platform for after-sales or report to 12315.",
     ),
-    "expired_button": ("这个按钮已经过期了，请重新提问。", "This button has expired; please ask again."),
+    "not_available": ("这个按钮已失效，内容可能已不存在。", "This button is no longer available."),
     "text_only": (
         "我只能读懂文字问题哦。请用文字描述你想辨别的商品和看到的细节，例如「茅台瓶盖胶帽起皱是假的吗」。",
         "I can only read text questions. Please describe the product and what you see, e.g. “Moutai cap seal is wrinkled, fake?”",
@@ -198,6 +198,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "upload_invalid": ("❌ 文件有 {n} 处错误，没有上线，线上仍是原来的版本：", "❌ The file has {n} error(s) and was not published; the current version keeps serving:"),
     "upload_not_yours": ("你没有权限修改品牌 {brand}，什么都没有改动。", "You may not edit brand {brand}; nothing was changed."),
     "upload_new_brand_admin": ("新增品牌 {brand} 需要管理员上传。", "Adding the new brand {brand} takes an admin."),
+    "upload_name_taken": (
+        "❌ 文件里的名称或别名已属于其他品牌，没有上线，线上仍是原来的版本（需要管理员修改相关品牌的文件）：",
+        "❌ The file uses a name or alias of another brand and was not published; the current version keeps serving (an admin must settle it):",
+    ),
     "upload_same": ("内容和线上版本完全一样，无需更新。", "This is exactly the version in service; nothing to do."),
     "published": (
         "✅ {brand} 第 {version} 版已上线，立即生效。\n新增 {added} 条：{added_ids}\n修改 {changed} 条：{changed_ids}\n删除 {removed} 条：{removed_ids}",
@@ -234,6 +238,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dup_mark": (" · 重复举报 {n} 次", " · reported again {n}×"),
     "report_detail_photos": ("📷 照片（{n}）", "📷 Photos ({n})"),
     "report_history": ("处理记录：", "History:"),
+    "history_created": ("{when} · {status} · {who}", "{when} · {status} · by {who}"),
+    "history_moved": ("{when} · {old} → {new} · {who}", "{when} · {old} → {new} · by {who}"),
+    "by_reporter": ("举报人", "the reporter"),
+    "by_team": ("打假团队", "the enforcement team"),
+    "by_you": ("你", "you"),
+    "by_operator": ("后台（命令行）", "an operator (command line)"),
+    "by_user": ("用户 {user_id}", "user {user_id}"),
     "move_to": ("→ {status}", "→ {status}"),
     "ask_note": (
         "把 <b>{ref}</b> 改为「{status}」。请输入给举报人的说明（会一并发给对方），或 /skip 不写。",

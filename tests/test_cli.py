@@ -66,3 +66,16 @@ def test_user_mistakes_are_one_line_on_stderr_never_a_traceback(tmp_path: Path) 
 def test_console_script_and_module_are_the_same_command() -> None:
     done = authbot("--help")
     assert done.returncode == 0 and "ask" in done.stdout and "match" in done.stdout and "validate" in done.stdout
+
+
+def test_validate_reports_a_name_another_file_already_uses(tmp_path: Path) -> None:
+    moutai = (DEV_GUIDES / "moutai.yaml").read_text(encoding="utf-8")
+    nike = (DEV_GUIDES / "nike.yaml").read_text(encoding="utf-8")
+    (tmp_path / "moutai.yaml").write_text(moutai, encoding="utf-8")
+    (tmp_path / "nike.yaml").write_text(nike.replace("aliases: [", "aliases: [茅台, ", 1), encoding="utf-8")
+    done = authbot("validate", str(tmp_path))
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert 'nike.yaml:5: brand.aliases: "茅台" is already a name of moutai (贵州茅台)' in lines
+    assert any(line.startswith('moutai.yaml:') and "is already a name of nike" in line for line in lines)  # the clash is both files'
+    assert authbot("validate", str(tmp_path / "moutai.yaml")).returncode == 0  # alone, each file is fine

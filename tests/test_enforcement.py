@@ -18,7 +18,7 @@ from bot.core.evidence import store_evidence
 from bot.core.store import Store
 from helpers import say
 
-from bot.loopback import LoopbackBotAPI
+from bot.loopback import LoopbackBotAPI, SentMessage, SimUser
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN, ENFORCER, MOUTAI_TEAM, SHOPPER = 1, 3001, 3002, 4001
@@ -143,7 +143,9 @@ async def test_a_brand_scoped_team_sees_and_exports_only_its_brand(loopback: Loo
         listing = await say(team, "/reports")
         assert "共 4 份" in listing.plain_text and refs[4] not in listing.plain_text
         assert (await say(team, "/reports nike")).plain_text == "抱歉，你没有权限执行这个操作。"
-        assert (await say(team, f"/evidence {refs[4]}")).plain_text == "抱歉，你没有权限执行这个操作。"
+        another_brands = (await say(team, f"/evidence {refs[4]}")).plain_text
+        unknown = (await say(team, "/evidence FW-2026-999999")).plain_text
+        assert another_brands == f"没有找到举报 {refs[4]}。" and unknown == "没有找到举报 FW-2026-999999。"  # alike: nothing revealed
         assert (await say(team, "/export brand=nike")).plain_text == "抱歉，你没有权限执行这个操作。"
         await team.send("/export")
         done, csv_file, _ = await team.replies(3)
@@ -193,3 +195,31 @@ def test_cli_export_streams_csv_and_jsonl(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert "exported 4 reports" in done.stderr
     assert out.read_text(encoding="utf-8").count("\n") == 4
+
+
+async def test_a_report_card_shows_names_titles_and_who_moved_it(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+    store = await Store.open(settings.database)
+    draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某店", problem="胶帽起皱", official_check="failed",
+                  consent=True, failed_tip="capsule-cap")
+    ref = (await store.reports.submit(SHOPPER, SHOPPER, draft)).reference
+    await store.roles.grant(_grant(ENFORCER, None), ADMIN)
+    await store.close()
+    enforcer = loopback.user(ENFORCER, "Enforcer")
+    async with authbot():
+        card = await _open(enforcer, ref)
+        shown = card.plain_text
+        assert "品牌：贵州茅台 Kweichow Moutai" in shown and "moutai" not in shown  # the brand's name, not its id
+        assert "不符合的防伪要点：看红胶帽、瓶盖和瓶头喷码" in shown and "capsule-cap" not in shown  # the tip's title
+        assert "· 已提交 · 举报人" in shown and "(4001)" not in shown and "submitted" not in shown
+        await enforcer.press(card, "→ 审核中")
+        await enforcer.next_reply()
+        await say(enforcer, "已联系品牌方")
+        moved = (await _open(enforcer, ref)).plain_text
+    assert "· 已提交 → 审核中 · 你 · 说明：已联系品牌方" in moved and "→ under_review" not in moved
+
+
+async def _open(user: SimUser, ref: str) -> SentMessage:
+    """The report's card, opened from /reports as an enforcer does."""
+    listing = await say(user, "/reports")
+    await user.press(listing, next(label for row in listing.buttons for label, _ in row if label.startswith(ref)))
+    return await user.next_reply()

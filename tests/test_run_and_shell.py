@@ -113,3 +113,15 @@ async def test_webhook_mode_accepts_only_requests_with_the_secret(tmp_path: Path
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert TOKEN not in stderr.decode()
+
+
+def test_the_shell_saves_every_document_the_bot_sends_and_prints_where(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "shell"], input="/export\n/quit\n", cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=_env(AUTHBOT_DATA_DIR=str(tmp_path)),
+    )
+    assert done.returncode == 0, done.stderr
+    saved = [Path(line.split("→ ")[1].rstrip("]")) for line in done.stdout.splitlines() if line.startswith("🤖 [document:")]
+    assert [p.suffix for p in saved] == [".csv", ".jsonl"]
+    assert all(p.parent == tmp_path / "shell" / "documents" for p in saved)
+    assert saved[0].read_bytes().startswith("\ufeffreference,status,brand".encode())  # opens in a spreadsheet

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
+from bot.callbacks import OpenTip, decode
 from bot.config import Settings
 from helpers import rows, say
 
@@ -45,7 +47,7 @@ async def test_related_tip_buttons_open_the_tip(loopback: LoopbackBotAPI, authbo
     async with authbot():
         await alice.send("茅台瓶盖上的NFC芯片怎么用手机读")
         answer = await alice.next_reply()
-        related = [label for row in answer.buttons[1:] for label, data in row if data and data.startswith("tip:")]
+        related = [label for row in answer.buttons[1:] for label, data in row if isinstance(decode(data), OpenTip)]
         assert related
         await alice.press(answer, related[0])
         follow_up = await alice.next_reply()
@@ -167,3 +169,21 @@ async def test_a_failure_is_logged_with_the_update_id_and_the_user_told_politely
     assert "disk on fire" not in reply.plain_text
     failures = [r for r in caplog.records if r.getMessage().startswith("update ") and "failed" in r.getMessage()]
     assert failures and failures[0].exc_info is not None
+
+
+async def test_an_unreachable_bot_api_is_one_warning_and_its_return_one_info_line(loopback: LoopbackBotAPI, authbot, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="authbot")
+    alice = loopback.user(1001, "Alice")
+    async with authbot():
+        with loopback.outage(502):  # every poll in these seconds fails, and is retried
+            await asyncio.sleep(4)
+        for _ in range(100):
+            if any("reachable again" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.1)
+        assert "贵州茅台" in (await say(alice, "茅台瓶盖怎么看")).plain_text  # polling is back
+    ours = [r for r in caplog.records if r.name == "authbot"]
+    assert [(r.levelname, r.getMessage().split(" (")[0].split(" after")[0]) for r in ours] == [
+        ("WARNING", "Bot API unreachable"), ("INFO", "Bot API reachable again")]
+    assert "Bad Gateway" in ours[0].getMessage() and all(r.exc_info is None for r in ours)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

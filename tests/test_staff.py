@@ -94,7 +94,9 @@ async def test_a_fixed_upload_answers_at_once_then_rolls_back(loopback: Loopback
 async def test_staff_edit_only_their_brand_and_new_brands_need_an_admin(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
     staff, admin = loopback.user(STAFF, "Staff"), loopback.user(ADMIN, "Admin")
     nike = (settings.guides_dir / "nike.yaml").read_bytes()
-    new_brand = nike.replace(b"id: nike", b"id: newbrand", 1)
+    new_brand = nike.replace(b"id: nike", b"id: newbrand", 1).replace(
+        "name: 耐克 Nike\n  aliases: [耐克, Nike, 耐克鞋, Air Jordan, AJ, Dunk, 空军一号, AF1, SNKRS]".encode(), "name: 新牌 Newbrand\n  aliases: [新牌]".encode()
+    )
     async with authbot():
         await setup_roles(loopback)
         await staff.send_document("nike.yaml", nike.replace(b"Nike", b"Nike!"))
@@ -158,3 +160,22 @@ async def test_every_privileged_command_is_refused_without_the_role(loopback: Lo
         assert "文字" in (await enforcer.next_reply()).plain_text
     assert rows(settings, "SELECT COUNT(*) FROM guide_versions") == [(0,)]
     assert rows(settings, "SELECT COUNT(*) FROM roles") == [(3,)]
+
+
+async def test_a_file_claiming_another_brands_name_is_refused_for_staff_and_admins(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+    staff, admin, shopper = loopback.user(STAFF, "Staff"), loopback.user(ADMIN, "Admin"), loopback.user(SHOPPER, "Shopper")
+    before = moutai_file(settings)
+    impostor = before.replace("aliases: [茅台,", "aliases: [五粮液, Wuliangye, 茅台,", 1)
+    async with authbot():
+        await setup_roles(loopback)
+        await staff.send_document("moutai.yaml", impostor.encode())
+        refused = (await staff.next_reply()).plain_text
+        assert "没有上线" in refused
+        assert 'moutai.yaml:5: brand.aliases: "五粮液" is already a name of wuliangye (五粮液 Wuliangye)' in refused
+        assert '"Wuliangye" is already a name of wuliangye' in refused
+        await admin.send_document("moutai.yaml", impostor.encode())  # an admin settles it by editing both files, not by forcing one
+        assert "is already a name of wuliangye" in (await admin.next_reply()).plain_text
+        answer = await say(shopper, "五粮液的防伪标怎么看")
+        assert "五粮液" in answer.plain_text and "贵州茅台" not in answer.plain_text
+    assert moutai_file(settings) == before
+    assert rows(settings, "SELECT COUNT(*) FROM guide_versions") == [(0,)]

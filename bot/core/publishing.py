@@ -1,16 +1,21 @@
-"""Putting a new version of a brand's tip file into service: what changed, an atomic install,
-and adding a shopper's phrasing to a tip without disturbing the rest of the file."""
+"""Putting a new version of a brand's tip file into service: what changed, names another brand
+already owns, an atomic install, and adding a shopper's phrasing to a tip without disturbing the
+rest of the file."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
 from .files import atomic_write
-from .guides import Brand, parse_guide
+from .guides import Brand, GuideError, parse_guide
+from .names import name_clashes
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,35 @@ def changes(old: Brand | None, new: Brand) -> Changes:
     )
 
 
+def name_clash_errors(data: bytes, filename: str, brand: Brand, others: Sequence[Brand]) -> list[GuideError]:
+    """Each name or alias of ``brand`` (parsed from ``data``) that another brand already owns, as
+    an error on its line: ``x.yaml:4: brand.aliases: "茅台" is already a name of moutai (贵州茅台)``.
+
+    A brand's staff must not publish another brand's names: its tips and "official" links would
+    then answer that brand's shoppers. Only an admin can settle it, by editing both files.
+    """
+    clashes = name_clashes(brand, others)
+    if not clashes:
+        return []
+    fields = _value(yaml.compose(data.decode("utf-8-sig"), Loader=_LOADER), "brand")
+    errors = []
+    for name, owner in clashes:
+        field, line = _name_line(fields, name, own_name=name == brand.name)
+        errors.append(GuideError(filename, line, field, f'"{name}" is already a name of {owner.id} ({owner.name})'))
+    return errors
+
+
+def _name_line(fields: yaml.Node | None, name: str, own_name: bool) -> tuple[str, int]:
+    """Which field holds ``name`` and its line (1-based)."""
+    if own_name:
+        node = _value(fields, "name")
+        return "brand.name", node.start_mark.line + 1 if node is not None else 1
+    aliases = _value(fields, "aliases")
+    items = aliases.value if isinstance(aliases, yaml.SequenceNode) else []
+    node = next((item for item in items if isinstance(item, yaml.ScalarNode) and item.value.strip() == name), aliases)
+    return "brand.aliases", node.start_mark.line + 1 if node is not None else 1
+
+
 def install(guides_dir: Path, brand_id: str, data: bytes) -> Path:
     """Write ``<brand_id>.yaml`` atomically: temp file, fsync, rename, fsync the directory.
 
@@ -56,7 +90,7 @@ def add_question(data: bytes, tip_id: str, question: str) -> bytes:
     is also a valid YAML double-quoted scalar: no text a shopper types can break the file.
     """
     text = data.decode("utf-8-sig")
-    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    root = yaml.compose(text, Loader=_LOADER)
     sequence = _questions_node(root, tip_id)
     scalar = json.dumps(" ".join(question.split()), ensure_ascii=False)
     if sequence.flow_style:
@@ -74,7 +108,7 @@ def add_question(data: bytes, tip_id: str, question: str) -> bytes:
     return new_text.encode("utf-8")
 
 
-def _questions_node(root: yaml.Node, tip_id: str) -> yaml.SequenceNode:
+def _questions_node(root: yaml.Node | None, tip_id: str) -> yaml.SequenceNode:
     tips = _value(root, "tips")
     for tip in tips.value if isinstance(tips, yaml.SequenceNode) else []:
         ident = _value(tip, "id")
@@ -85,7 +119,7 @@ def _questions_node(root: yaml.Node, tip_id: str) -> yaml.SequenceNode:
     raise KeyError(f"no tip {tip_id!r} with a questions list")
 
 
-def _value(mapping: yaml.Node, key: str) -> yaml.Node | None:
+def _value(mapping: yaml.Node | None, key: str) -> yaml.Node | None:
     if not isinstance(mapping, yaml.MappingNode):
         return None
     return next((v for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)

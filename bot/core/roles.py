@@ -1,4 +1,4 @@
-"""Who may do what. Checked at the moment a privileged action runs, never cached."""
+"""Roles and grants. Who may do what with them is :mod:`bot.core.services.access`."""
 
 from __future__ import annotations
 
@@ -17,44 +17,6 @@ class Grant:
     user_id: int
     role: Role
     brand: str | None  # None: every brand (admin, unscoped enforcement)
-
-
-@dataclass(frozen=True)
-class Permissions:
-    """One user's grants, plus whether the config file names them an admin."""
-
-    user_id: int
-    grants: tuple[Grant, ...]
-    configured_admin: bool = False
-
-    @property
-    def is_admin(self) -> bool:
-        return self.configured_admin or any(g.role is Role.ADMIN for g in self.grants)
-
-    def can_edit(self, brand: str) -> bool:
-        """Upload, roll back and teach the guide of ``brand``."""
-        return self.is_admin or any(g.role is Role.STAFF and g.brand == brand for g in self.grants)
-
-    @property
-    def is_staff(self) -> bool:
-        return self.is_admin or any(g.role is Role.STAFF for g in self.grants)
-
-    @property
-    def enforcement_brands(self) -> frozenset[str] | None:
-        """Brands whose reports the user may see: None means all; empty means none."""
-        if self.is_admin or any(g.role is Role.ENFORCEMENT and g.brand is None for g in self.grants):
-            return None
-        return frozenset(g.brand for g in self.grants if g.role is Role.ENFORCEMENT and g.brand)
-
-    @property
-    def is_enforcement(self) -> bool:
-        brands = self.enforcement_brands
-        return brands is None or bool(brands)
-
-    def can_enforce(self, brand: str | None) -> bool:
-        """See, change and export reports of ``brand`` (None: a report about a non-partner brand)."""
-        brands = self.enforcement_brands
-        return brands is None or (brand is not None and brand in brands)
 
 
 def parse_grant(user_id: int, role: str, brand: str | None) -> Grant:

@@ -9,12 +9,11 @@ the notification outbox, delivered by :func:`deliver_notifications`.
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
@@ -29,26 +28,35 @@ from telegram.ext import (
     filters,
 )
 
-from ..core.evidence import store_evidence
+from .. import presenter
+from ..callbacks import (
+    CancelReport,
+    PhotosDone,
+    ReportBrand,
+    ReportChoice,
+    StartReport,
+    SubmitReport,
+    decode,
+    matches,
+)
 from ..core.reports import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
     Draft,
     FieldError,
     OfficialCheck,
-    Photo,
     Platform,
     clean_text,
-    missing_fields,
     parse_date,
     parse_link,
     parse_order_number,
     parse_price,
 )
+from ..core.services.reports import IncompleteReport
 from ..core.store.reports import TooManyReports
 from ..presenter import Button, Reply
 from ..texts import Lang, say
-from .common import Context, send, services, user_lang
+from .common import Context, pressed, send, services, user_lang
 
 log = logging.getLogger(__name__)
 
@@ -99,17 +107,17 @@ def handlers() -> list[BaseHandler]:
     states: dict[object, list[BaseHandler]] = {
         state: [MessageHandler(text, _answer_for(state)), CommandHandler("skip", _skip_for(state))] for state in TEXT_STEPS
     }
-    states[BRAND] = [CallbackQueryHandler(on_brand, pattern=r"^rp:brand:"), MessageHandler(text, on_brand_typed)]
-    states[PLATFORM] = [CallbackQueryHandler(on_choice, pattern=r"^rp:platform:")]
-    states[CHECK] = [CallbackQueryHandler(on_choice, pattern=r"^rp:check:")]
+    states[BRAND] = [CallbackQueryHandler(on_brand, pattern=matches(ReportBrand)), MessageHandler(text, on_brand_typed)]
+    states[PLATFORM] = [CallbackQueryHandler(on_choice, pattern=_choice("platform"))]
+    states[CHECK] = [CallbackQueryHandler(on_choice, pattern=_choice("check"))]
     states[PHOTOS] = [
         MessageHandler(filters.PHOTO | filters.Document.IMAGE, on_photo),
         CommandHandler(["done", "skip"], on_photos_done),
-        CallbackQueryHandler(on_photos_done, pattern=r"^rp:photos:done$"),
+        CallbackQueryHandler(on_photos_done, pattern=matches(PhotosDone)),
         MessageHandler(filters.ALL & ~filters.COMMAND, on_not_photo),
     ]
-    states[CONSENT] = [CallbackQueryHandler(on_choice, pattern=r"^rp:consent:")]
-    states[CONFIRM] = [CallbackQueryHandler(on_submit, pattern=r"^rp:submit$")]
+    states[CONSENT] = [CallbackQueryHandler(on_choice, pattern=_choice("consent"))]
+    states[CONFIRM] = [CallbackQueryHandler(on_submit, pattern=matches(SubmitReport))]
     states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, on_timeout)]
     with warnings.catch_warnings():
         # We want one conversation per chat and user, buttons included: exactly what the
@@ -119,15 +127,20 @@ def handlers() -> list[BaseHandler]:
     return [conversation, CommandHandler("myreports", my_reports)]
 
 
+def _choice(step: str) -> Callable[[object], bool]:
+    """A pattern for the buttons answering ``step`` (platform, check or consent)."""
+    return lambda data: isinstance(action := decode(data), ReportChoice) and action.field == step
+
+
 def _conversation(states: dict[object, list[BaseHandler]]) -> ConversationHandler:
     return ConversationHandler(
-        entry_points=[CommandHandler("report", start_report), CallbackQueryHandler(start_report, pattern=r"^report:")],
+        entry_points=[CommandHandler("report", start_report), CallbackQueryHandler(start_report, pattern=matches(StartReport))],
         states=states,
         fallbacks=[
             CommandHandler("cancel", on_cancel),
-            CallbackQueryHandler(on_cancel, pattern=r"^rp:cancel$"),
+            CallbackQueryHandler(on_cancel, pattern=matches(CancelReport)),
             MessageHandler(filters.COMMAND, on_other_command),
-            CallbackQueryHandler(on_stale_button, pattern=r"^rp:"),
+            CallbackQueryHandler(on_stale_button, pattern=matches(ReportBrand, ReportChoice, PhotosDone, SubmitReport)),
         ],
         conversation_timeout=TIMEOUT_SECONDS,
         name="report",
@@ -196,49 +209,22 @@ def _question(context: Context, state: int) -> Reply:
     if state == CHECK:
         return _choices("ask_check", "check", [c.value for c in OfficialCheck], lang)
     if state == PHOTOS:
-        return Reply(say("ask_photos", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), "rp:photos:done"),),))
+        return Reply(say("ask_photos", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), PhotosDone()),),))
     if state == CONSENT:
-        return Reply(say("ask_consent", lang), ((Button(say("yes", lang), "rp:consent:yes"), Button(say("no", lang), "rp:consent:no")),))
-    return _summary(context, draft, lang)
+        return Reply(say("ask_consent", lang), ((Button(say("yes", lang), ReportChoice("consent", "yes")), Button(say("no", lang), ReportChoice("consent", "no"))),))
+    return presenter.report_summary(services(context).library.catalog, draft, lang)
 
 
 def _choices(prompt: str, field: str, values: list[str], lang: Lang) -> Reply:
-    rows = tuple((Button(say(f"{field}_{v}", lang), f"rp:{field}:{v}"),) for v in values)
+    rows = tuple((Button(say(f"{field}_{v}", lang), ReportChoice(field, v)),) for v in values)
     return Reply(say(prompt, lang), rows)
 
 
 def _brand_question(context: Context, lang: Lang) -> Reply:
     brands = services(context).library.catalog.brands[:BRAND_BUTTONS]
-    rows = [tuple(Button(b.name, f"rp:brand:{b.id}") for b in brands[i : i + 2]) for i in range(0, len(brands), 2)]
-    rows.append((Button(say("brand_other", lang), "rp:brand:-"),))
+    rows = [tuple(Button(b.name, ReportBrand(b.id)) for b in brands[i : i + 2]) for i in range(0, len(brands), 2)]
+    rows.append((Button(say("brand_other", lang), ReportBrand(None)),))
     return Reply(say("ask_brand", lang), tuple(rows))
-
-
-def _summary(context: Context, draft: Draft, lang: Lang) -> Reply:
-    catalog = services(context).library.catalog
-    brand = catalog.brand(draft.brand) if draft.brand else None
-    tip = brand.tip(draft.failed_tip) if brand and draft.failed_tip else None
-    price = f"¥{draft.price_cents / 100:,.2f}" if draft.price_cents is not None else None
-    rows = [
-        ("label_brand", brand.name if brand else draft.brand_other),
-        ("label_product", draft.product),
-        ("label_platform", say(f"platform_{draft.platform}", lang) if draft.platform else None),
-        ("label_shop", draft.shop),
-        ("label_link", draft.link or draft.share_code),
-        ("label_order", draft.order_number),
-        ("label_price", price),
-        ("label_date", draft.purchase_date),
-        ("label_problem", draft.problem),
-        ("label_failed_tip", tip.title if tip else None),
-        ("label_check", say(f"check_{draft.official_check}", lang) if draft.official_check else None),
-        ("label_photos", str(len(draft.photos))),
-        ("label_consent", say("yes" if draft.consent else "no", lang)),
-    ]
-    lines = [say("summary", lang)] + [
-        f"• {say(label, lang)}：{html.escape(value) if value else say('not_given', lang)}" for label, value in rows
-    ]
-    buttons = ((Button(say("submit", lang), "rp:submit"), Button(say("cancel", lang), "rp:cancel")),)
-    return Reply("\n".join(lines), buttons)
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -255,12 +241,13 @@ async def start_report(update: Update, context: Context) -> int:
     if user is None:
         return ConversationHandler.END
     try:
-        await svc.store.reports.check_hourly_limit(user.id)
+        await svc.reports.check_limit(user.id)
     except TooManyReports as refused:
         await _reply(update, _too_many(refused, lang))
         return ConversationHandler.END
     draft = Draft(lang=lang)
-    found = svc.library.catalog.by_ref(query.data.split(":", 1)[1]) if query and query.data else None
+    action = pressed(update)
+    found = svc.library.catalog.by_ref(action.ref) if isinstance(action, StartReport) else None
     if found:
         draft.brand, draft.failed_tip = found[0].id, found[1].id
     _save(context, draft)
@@ -269,18 +256,17 @@ async def start_report(update: Update, context: Context) -> int:
 
 
 async def on_brand(update: Update, context: Context) -> int:
-    query = update.callback_query
-    assert query is not None and query.data is not None
+    action, query = pressed(update), update.callback_query
+    assert isinstance(action, ReportBrand) and query is not None
     await query.answer()
     if _expired(context):
         return await on_timeout(update, context)
     draft = _draft(context)
-    chosen = query.data.split(":", 2)[2]
-    if chosen == "-":
+    if action.brand_id is None:
         return await _ask(update, context, BRAND_OTHER)
-    if services(context).library.catalog.brand(chosen) is None:
+    if services(context).library.catalog.brand(action.brand_id) is None:
         return await _ask(update, context, BRAND)
-    draft.brand = chosen
+    draft.brand = action.brand_id
     _save(context, draft)
     return await _ask(update, context, PRODUCT)
 
@@ -355,21 +341,18 @@ async def on_skip(update: Update, context: Context, state: int) -> int | None:
 
 async def on_choice(update: Update, context: Context) -> int | None:
     """A button for platform, official check or consent."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
+    action, query = pressed(update), update.callback_query
+    assert isinstance(action, ReportChoice) and query is not None
     await query.answer()
     if _expired(context):
         return await on_timeout(update, context)
-    _, field, value = query.data.split(":", 2)
     draft = _draft(context)
-    if field == "platform" and value in Platform._value2member_map_:
-        draft.platform, state = value, PLATFORM
-    elif field == "check" and value in OfficialCheck._value2member_map_:
-        draft.official_check, state = value, CHECK
-    elif field == "consent" and value in ("yes", "no"):
-        draft.consent, state = value == "yes", CONSENT
+    if action.field == "platform":
+        draft.platform, state = action.value, PLATFORM
+    elif action.field == "check":
+        draft.official_check, state = action.value, CHECK
     else:
-        return None
+        draft.consent, state = action.value == "yes", CONSENT
     _save(context, draft)
     return await _ask(update, context, NEXT[state])
 
@@ -383,7 +366,7 @@ async def on_photo(update: Update, context: Context) -> int | None:
     draft = _draft(context)
     lang: Lang = draft.lang  # type: ignore[assignment]
     if len(draft.photos) >= MAX_PHOTOS:
-        await _reply(update, Reply(say("photos_full", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), "rp:photos:done"),),)))
+        await _reply(update, Reply(say("photos_full", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), PhotosDone()),),)))
         return None
     media = message.photo[-1] if message.photo else message.document
     assert media is not None
@@ -392,10 +375,9 @@ async def on_photo(update: Update, context: Context) -> int | None:
         return None
     data = bytes(await (await media.get_file()).download_as_bytearray())
     mime = getattr(media, "mime_type", None) or "image/jpeg"
-    digest = store_evidence(services(context).settings.data_dir, data, mime)
-    draft.photos.append(Photo(digest, media.file_id, media.file_unique_id, len(data), mime))
+    draft.photos.append(await services(context).reports.keep_photo(data, mime, media.file_id, media.file_unique_id))
     _save(context, draft)
-    await _reply(update, Reply(say("photo_received", lang, n=len(draft.photos), left=MAX_PHOTOS - len(draft.photos)), ((Button(say("photos_done", lang), "rp:photos:done"),),)))
+    await _reply(update, Reply(say("photo_received", lang, n=len(draft.photos), left=MAX_PHOTOS - len(draft.photos)), ((Button(say("photos_done", lang), PhotosDone()),),)))
     return None
 
 
@@ -420,12 +402,12 @@ async def on_submit(update: Update, context: Context) -> int:
         return await on_timeout(update, context)
     draft = _draft(context)
     lang: Lang = draft.lang  # type: ignore[assignment]
-    if missing_fields(draft):
+    try:
+        result = await services(context).reports.submit(query.from_user.id, query.message.chat.id, draft)
+    except IncompleteReport:
         await _reply(update, Reply(say("missing_answers", lang)))
         _drop(context)
         return ConversationHandler.END
-    try:
-        result = await services(context).store.reports.submit(query.from_user.id, query.message.chat.id, draft)
     except TooManyReports as refused:
         await _reply(update, _too_many(refused, lang))
         _drop(context)
@@ -477,31 +459,16 @@ async def my_reports(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None:
         return
-    lang = user_lang(update, context)
-    reports = await services(context).store.reports.of_user(user.id)
-    if not reports:
-        await _reply(update, Reply(say("no_reports", lang)))
-        return
-    catalog = services(context).library.catalog
-    lines = [say("my_reports", lang, n=len(reports))]
-    for r in reports:
-        brand = catalog.brand(r.brand) if r.brand else None
-        when = time.strftime("%Y-%m-%d", time.localtime(r.created_at))
-        name = brand.name if brand else r.brand_other or ""
-        lines.append(f"• <b>{r.reference}</b> {html.escape(name)} · {html.escape(r.product)} · {when} · {say('status_' + r.status, lang)}")
-    await _reply(update, Reply("\n".join(lines)))
+    reports = await services(context).reports.mine(user.id)
+    await _reply(update, presenter.my_reports(services(context).library.catalog, reports, user_lang(update, context)))
 
 
 async def deliver_notifications(context: Context) -> None:
     """Send queued status changes to the shoppers who reported (a repeating job; at least once)."""
     outbox = services(context).store.outbox
     for note in await outbox.pending():
-        lang: Lang = "en" if note.lang == "en" else "zh"
-        text = say("status_changed", lang, ref=note.reference, product=note.product, status=say(f"status_{note.to_status}", lang))
-        if note.note:
-            text += "\n" + say("status_note", lang, note=note.note)
         try:
-            await context.bot.send_message(note.chat_id, text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(note.chat_id, presenter.status_news(note).html, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.warning("could not notify chat %s about %s: %s", note.chat_id, note.reference, exc)
             await outbox.mark_failed(note.id)

@@ -5,37 +5,55 @@ Each handler parses the update, calls the core, and sends what :mod:`bot.present
 
 from __future__ import annotations
 
-import html
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from .. import presenter
-from ..core.library import Catalog
-from ..presenter import Button, Reply
-from ..texts import Lang, language_of, say
-from .common import Context, is_group, keyboard, send, services, user_lang
+from ..callbacks import (
+    BrandsPage,
+    Noop,
+    OpenBrand,
+    OpenTip,
+    ShowAlternatives,
+    Vote,
+    decode,
+    encode,
+    matches,
+)
+from ..presenter import Reply
+from ..texts import language_of, say
+from .common import Context, edit, is_group, pressed, send, services, user_lang
 
 MAX_QUESTION_CHARS = 500
-BRANDS_PER_PAGE = 30
 
 
-def handlers() -> list[BaseHandler]:
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler(["start", "help"], start),
         CommandHandler("brands", brands),
-        CallbackQueryHandler(on_brands_page, pattern=r"^brands:\d+$"),
-        CallbackQueryHandler(on_brand, pattern=r"^brand:"),
-        CallbackQueryHandler(on_tip, pattern=r"^tip:"),
-        CallbackQueryHandler(on_feedback, pattern=r"^fb:(up|down):"),
-        CallbackQueryHandler(on_alternatives, pattern=r"^alt:"),
-        CallbackQueryHandler(on_noop, pattern=r"^noop$"),
+        CallbackQueryHandler(on_brands_page, pattern=matches(BrandsPage)),
+        CallbackQueryHandler(on_brand, pattern=matches(OpenBrand)),
+        CallbackQueryHandler(on_tip, pattern=matches(OpenTip)),
+        CallbackQueryHandler(on_feedback, pattern=matches(Vote)),
+        CallbackQueryHandler(on_alternatives, pattern=matches(ShowAlternatives)),
+        CallbackQueryHandler(on_noop, pattern=matches(Noop)),
         MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND, question),
         MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question),
         MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
     ]
+
+
+def last_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """After every other handler: a button nothing else took is forged, stale or retired."""
+    return [CallbackQueryHandler(on_unavailable)]
 
 
 async def start(update: Update, context: Context) -> None:
@@ -107,104 +125,66 @@ async def brands(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    lang = user_lang(update, context)
-    reply = _brands_page(services(context).library.catalog, 0, lang)
-    await message.reply_text(reply.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
-
-
-def _brands_page(catalog: Catalog, page: int, lang: Lang) -> Reply:
-    """Brands grouped by category, paged so that a thousand partners still fit in buttons."""
-    ordered = [(category, brand) for category, members in catalog.categories().items() for brand in members]
-    pages = max(1, -(-len(ordered) // BRANDS_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = ordered[page * BRANDS_PER_PAGE : (page + 1) * BRANDS_PER_PAGE]
-    lines = [say("brands_intro", lang)]
-    rows: list[tuple[Button, ...]] = []
-    for category in dict.fromkeys(c for c, _ in shown):
-        members = [b for c, b in shown if c == category]
-        lines.append(f"<b>{html.escape(category)}</b>：" + "、".join(html.escape(b.name) for b in members))
-        for i in range(0, len(members), 3):
-            rows.append(tuple(Button(b.name, f"brand:{b.id}") for b in members[i : i + 3]))
-    if pages > 1:
-        lines.append(say("brands_page", lang, page=page + 1, pages=pages))
-        nav = []
-        if page > 0:
-            nav.append(Button(say("previous", lang), f"brands:{page - 1}"))
-        if page < pages - 1:
-            nav.append(Button(say("more", lang), f"brands:{page + 1}"))
-        rows.append(tuple(nav))
-    return Reply("\n".join(lines), tuple(rows))
+    await send(message, presenter.brands_page(services(context).library.catalog, 0, user_lang(update, context)))
 
 
 async def on_brands_page(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    reply = _brands_page(services(context).library.catalog, int(query.data.split(":")[1]), user_lang(update, context))
-    await query.edit_message_text(reply.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
+    action = pressed(update)
+    assert isinstance(action, BrandsPage) and update.callback_query is not None
+    await update.callback_query.answer()
+    await edit(update, presenter.brands_page(services(context).library.catalog, action.page, user_lang(update, context)))
 
 
 async def on_brand(update: Update, context: Context) -> None:
     """A brand tapped: its tips as buttons, in place of the brand list (with a way back)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    lang = user_lang(update, context)
-    brand = services(context).library.catalog.brand(query.data.split(":", 1)[1])
+    action = pressed(update)
+    assert isinstance(action, OpenBrand) and update.callback_query is not None
+    brand = services(context).library.catalog.brand(action.brand_id)
     if brand is None:
-        await query.answer(say("expired_button", lang), show_alert=True)
+        await on_unavailable(update, context)
         return
-    await query.answer()
-    reply = presenter.brand_overview(brand, lang)
-    rows = (*reply.buttons, (Button(say("back", lang), "brands:0"),))
-    await query.edit_message_text(reply.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(Reply(reply.html, rows)))
+    await update.callback_query.answer()
+    await edit(update, presenter.brand_tips(brand, user_lang(update, context)))
 
 
 async def on_tip(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
-    lang = user_lang(update, context)
-    found = services(context).library.catalog.by_ref(query.data.split(":", 1)[1])
+    action, query = pressed(update), update.callback_query
+    assert isinstance(action, OpenTip) and query is not None and query.message is not None
+    found = services(context).library.catalog.by_ref(action.ref)
     if found is None:
-        await query.answer(say("expired_button", lang), show_alert=True)
+        await on_unavailable(update, context)
         return
     await query.answer()
-    await send(query.message, presenter.tip_reply(*found, lang))  # type: ignore[arg-type]
+    await send(query.message, presenter.tip_reply(*found, user_lang(update, context)))  # type: ignore[arg-type]
 
 
 async def on_alternatives(update: Update, context: Context) -> None:
     """"其他问题" on answers sent before the alternatives moved right under the answer (still in chats)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
-    lang = user_lang(update, context)
-    catalog = services(context).library.catalog
-    refs = [ref for ref in query.data.split(":", 1)[1].split(",") if catalog.by_ref(ref)]
-    if not refs:
-        await query.answer(say("expired_button", lang), show_alert=True)
+    action, query = pressed(update), update.callback_query
+    assert isinstance(action, ShowAlternatives) and query is not None and query.message is not None
+    reply = presenter.alternatives(services(context).library.catalog, action.refs, user_lang(update, context))
+    if reply is None:
+        await on_unavailable(update, context)
         return
     await query.answer()
-    rows = []
-    for ref in refs:
-        brand, tip = catalog.by_ref(ref)  # type: ignore[misc]
-        rows.append((Button(f"{brand.name} · {tip.title}", f"tip:{ref}"),))
-    await send(query.message, Reply(say("other_questions", lang), tuple(rows)))  # type: ignore[arg-type]
+    await send(query.message, reply)  # type: ignore[arg-type]
 
 
 async def on_feedback(update: Update, context: Context) -> None:
     """👍/👎: stored, thanked, and the buttons replaced by what was recorded (one vote a message)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.from_user is not None
+    action, query = pressed(update), update.callback_query
+    assert isinstance(action, Vote) and query is not None and query.from_user is not None
     lang = user_lang(update, context)
-    _, vote, ref = query.data.split(":", 2)
-    found = services(context).library.catalog.by_ref(ref)
+    found = services(context).library.catalog.by_ref(action.ref)
     if found is None:
-        await query.answer(say("expired_button", lang), show_alert=True)
+        await on_unavailable(update, context)
         return
     brand, tip = found
     answers = services(context).store.answers
     asked = await answers.answered_question(query.message.chat.id, query.message.message_id) if query.message else None
-    await answers.record_feedback(query.from_user.id, brand.id, tip.id, 1 if vote == "up" else -1, asked)
+    await answers.record_feedback(query.from_user.id, brand.id, tip.id, 1 if action.helpful else -1, asked)
     await query.answer(say("feedback_thanks", lang))
-    await query.edit_message_reply_markup(_without_votes(query.message, say(f"feedback_recorded_{vote}", lang)))
+    await query.edit_message_reply_markup(_without_votes(query.message, say("feedback_recorded_up" if action.helpful else "feedback_recorded_down", lang)))
 
 
 def _without_votes(message: object, recorded: str) -> InlineKeyboardMarkup | None:
@@ -213,8 +193,8 @@ def _without_votes(message: object, recorded: str) -> InlineKeyboardMarkup | Non
         return None
     rows = []
     for row in markup.inline_keyboard:
-        if any((b.callback_data or "").startswith("fb:") for b in row):
-            rows.append([InlineKeyboardButton(recorded, callback_data="noop")])
+        if any(isinstance(decode(b.callback_data), Vote) for b in row):
+            rows.append([InlineKeyboardButton(recorded, callback_data=encode(Noop()))])
         else:
             rows.append(list(row))
     return InlineKeyboardMarkup(rows)
@@ -224,3 +204,9 @@ async def on_noop(update: Update, context: Context) -> None:
     """A button that only shows a state (\"✅ recorded\"): stop the client's spinner."""
     if update.callback_query is not None:
         await update.callback_query.answer()
+
+
+async def on_unavailable(update: Update, context: Context) -> None:
+    """A button that asks for nothing (any more): say so, kindly, and change nothing."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(presenter.button_gone(None, user_lang(update, context)).plain(), show_alert=True)

@@ -20,8 +20,8 @@ import re
 import socket
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from http import HTTPStatus
 from types import TracebackType
@@ -30,6 +30,7 @@ from typing import Any
 import tornado.httputil
 import tornado.netutil
 import tornado.web
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 from tornado.httpserver import HTTPServer
@@ -483,6 +484,7 @@ class LoopbackBotAPI(World):
         self.port = port
         self._api = BotApi(self)
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._outage: ApiError | None = None
         self._http: HTTPServer | None = None
 
     @property
@@ -544,10 +546,24 @@ class LoopbackBotAPI(World):
             error = ApiError(error_code, description or f"{HTTPStatus(error_code).phrase}: simulated failure")
         self._failures[name.lower()].append(error)
 
+    @contextmanager
+    def outage(self, error_code: int = 502) -> Iterator[None]:
+        """Every call fails with ``error_code`` (502: the Bot API's gateway is down) until the block ends.
+
+        python-telegram-bot raises 5xx answers as NetworkError, as when Telegram cannot be reached.
+        """
+        self._outage = ApiError(error_code, f"{HTTPStatus(error_code).phrase}: simulated outage")
+        try:
+            yield
+        finally:
+            self._outage = None
+
     async def dispatch(self, token: str, method: str, request: tornado.httputil.HTTPServerRequest) -> Any:
         """One Bot API call: check the token, find the method, apply an injected failure, run it."""
         if token != self.token:
             raise ApiError(401, "Unauthorized")
+        if self._outage is not None:
+            raise self._outage
         name, implementation = self._api.resolve(method)
         failures = self._failures.get(name.lower())
         if failures:
@@ -576,8 +592,8 @@ async def running(app: AnyApplication, *, poll_timeout: int = 10) -> AsyncIterat
 
     ``run_polling()`` blocks, installs signal handlers and closes the loop, so tests and
     the shell use this. It runs the hooks ``run_polling`` would (``initialize()`` alone
-    skips ``post_init``) and stops in ``finally``, so a crash is not masked by
-    "This Application is still running!".
+    skips ``post_init``), hands polling errors to the error handlers as it does, and stops in
+    ``finally``, so a crash is not masked by "This Application is still running!".
     """
     updater = app.updater
     if updater is None:
@@ -586,7 +602,7 @@ async def running(app: AnyApplication, *, poll_timeout: int = 10) -> AsyncIterat
         async with app:
             if app.post_init is not None:
                 await app.post_init(app)
-            await updater.start_polling(poll_interval=0, timeout=poll_timeout)
+            await updater.start_polling(poll_interval=0, timeout=poll_timeout, error_callback=_to_error_handlers(app))
             await app.start()
             try:
                 yield app
@@ -598,3 +614,12 @@ async def running(app: AnyApplication, *, poll_timeout: int = 10) -> AsyncIterat
     finally:
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+def _to_error_handlers(app: AnyApplication) -> Callable[[TelegramError], None]:
+    """What ``run_polling`` does with a failed getUpdates: the application's error handlers get it, with no update."""
+
+    def hand_over(error: TelegramError) -> None:
+        app.create_task(app.process_error(update=None, error=error))
+
+    return hand_over

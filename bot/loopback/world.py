@@ -514,6 +514,13 @@ class SimUser:
         self._world.push_update("callback_query", query)
         return query_id
 
+    async def press_forged(self, message: SentMessage, data: str, *, timeout: float = DEFAULT_TIMEOUT) -> CallbackAnswer:
+        """Send callback data no button on ``message`` carries, as a modified client can, and wait for the answer."""
+        query_id = self._world.open_query()
+        query = {"id": query_id, "from": self.wire, "message": message.wire, "chat_instance": str(message.chat_id), "data": data}
+        self._world.push_update("callback_query", query)
+        return await self._world.callback_answer(query_id, timeout)
+
     async def next_reply(self, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:
         """The next new message the bot sent to this user's private chat."""
         return await self.chat.next_reply(timeout)

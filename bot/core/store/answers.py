@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from ..text import normalize
-from .db import Database
+from .db import Database, Transaction
 from .records import Phrasing, UnansweredQuestion
 from .roles import write_audit
 
@@ -74,11 +74,16 @@ class AnswerRepository:
 
     async def resolve_phrasings(self, keys: list[str], by: int | None, action: str, detail: str) -> None:
         """Mark phrasings (keys from :meth:`missed_phrasings`) dealt with, and audit what was done."""
-        now = time.time()
         async with self._db.transaction() as tx:
-            for key in keys:
-                await tx.execute(f"UPDATE {_PHRASING_TABLES[key[0]]} SET resolved_at = ? WHERE id = ?", (now, int(key[1:])))
-            await write_audit(tx, by, action, None, detail)
+            await write_resolved(tx, keys, by, action, detail)
+
+
+async def write_resolved(tx: Transaction, keys: list[str], by: int | None, action: str, detail: str) -> None:
+    """Mark phrasings dealt with within ``tx`` (with the change they went into), and audit it."""
+    now = time.time()
+    for key in keys:
+        await tx.execute(f"UPDATE {_PHRASING_TABLES[key[0]]} SET resolved_at = ? WHERE id = ?", (now, int(key[1:])))
+    await write_audit(tx, by, action, None, detail)
 
 
 def _clip(text: str | None) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import Awaitable, Callable
 
-from .db import Database, Row
+from .db import Database, Row, Transaction
 from .records import GuideVersion
 from .roles import write_audit
 
@@ -14,8 +15,15 @@ class GuideRepository:
     def __init__(self, database: Database):
         self._db = database
 
-    async def add_version(self, brand: str, content: bytes, by: int | None, note: str | None = None) -> int:
-        """Keep a version of a brand's tip file (audited); returns its number (1, 2, …)."""
+    async def add_version(
+        self, brand: str, content: bytes, by: int | None, note: str | None = None,
+        *, before_commit: Callable[[Transaction], Awaitable[None]] | None = None,
+    ) -> int:
+        """Keep a version of a brand's tip file (audited); returns its number (1, 2, …).
+
+        ``before_commit`` runs last inside the same transaction (publishing installs the file
+        there, and marks the phrasing it added as dealt with): if it raises, no version is kept.
+        """
         async with self._db.transaction() as tx:
             version = await tx.scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM guide_versions WHERE brand = ?", (brand,))
             await tx.execute(
@@ -23,6 +31,8 @@ class GuideRepository:
                 (brand, version, hashlib.sha256(content).hexdigest(), content, by, time.time(), note),
             )
             await write_audit(tx, by, "guide", brand, f"v{version} {note or ''}".strip())
+            if before_commit is not None:
+                await before_commit(tx)
         return version
 
     async def versions(self, brand: str) -> list[GuideVersion]:

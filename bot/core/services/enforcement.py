@@ -1,0 +1,114 @@
+"""Enforcement teams' use cases: list reports, open one, see its photos, move it on (the
+shopper is told through the outbox, in the same transaction), rank repeat-offending sellers.
+
+A team scoped to some brands sees only their reports; a report outside the scope is answered
+exactly like one that does not exist. Lists, photo views and rankings are audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..evidence import path_for
+from ..reports import Photo, Status, check_transition, clean_text
+from ..sellers import Seller, rank_sellers
+from ..store import Store
+from ..store.records import ReportRecord, StatusChange
+from ..store.reports import ReportFilter
+from .access import Actor, Privilege
+from .errors import UnknownBrand, UnknownReport
+
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    reports: tuple[ReportRecord, ...]
+    total: int
+    page: int  # from 0
+    pages: int
+    status: Status | None
+    brand_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCase:
+    """A report as its card shows it: every field, its history, its photos."""
+
+    report: ReportRecord
+    history: tuple[StatusChange, ...]
+    photos: tuple[Photo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidencePhoto:
+    photo: Photo
+    on_disk: Path | None  # the stored copy, for when Telegram no longer has the file
+
+
+class EnforcementService:
+    def __init__(self, store: Store, data_dir: Path, known_brand: Callable[[str], bool]):
+        self._store = store
+        self._data_dir = data_dir
+        self._known_brand = known_brand
+
+    async def page(self, actor: Actor, status: Status | None, brand_id: str | None, page: int) -> ReportPage:
+        """One page of the reports the actor may see (of ``brand_id`` when given), newest first."""
+        actor.require(Privilege.ENFORCE, brand_id)
+        if brand_id is not None and not self._known_brand(brand_id):
+            raise UnknownBrand(brand_id)
+        brands = frozenset({brand_id}) if brand_id else actor.report_scope
+        found, total = await self._store.reports.page(ReportFilter(brands, status), page * PAGE_SIZE, PAGE_SIZE)
+        await self._store.roles.audit(actor.user_id, "list reports", brand_id, status)
+        return ReportPage(tuple(found), total, page, -(-total // PAGE_SIZE), status, brand_id)
+
+    async def case(self, actor: Actor, report_id: int) -> ReportCase:
+        report = visible_report(actor, await self._store.reports.find_by_id(report_id), f"#{report_id}")
+        case = await self._store.reports.case_file(report)
+        return ReportCase(report, case.history, case.photos)
+
+    async def photos(self, actor: Actor, report_id: int) -> tuple[ReportRecord, list[EvidencePhoto]]:
+        """The report's evidence photos (audited as viewed)."""
+        report = visible_report(actor, await self._store.reports.find_by_id(report_id), f"#{report_id}")
+        photos = await self._store.reports.evidence(report.id)
+        await self._store.roles.audit(actor.user_id, "view evidence", report.reference, None)
+        return report, [EvidencePhoto(p, self._on_disk(p)) for p in photos]
+
+    async def check_move(self, actor: Actor, report_id: int, status: Status) -> ReportRecord:
+        """The report, if the actor may move it to ``status`` now (raises InvalidTransition if not)."""
+        report = visible_report(actor, await self._store.reports.find_by_id(report_id), f"#{report_id}")
+        check_transition(report.status, status)
+        return report
+
+    async def change_status(self, actor: Actor, reference: str, status: Status, note: str | None) -> ReportRecord:
+        """Move a report on; its history, the shopper's notification and the audit entry are one transaction.
+
+        Raises FieldError for a note that is too long, InvalidTransition for a move the lifecycle refuses.
+        """
+        report = visible_report(actor, await self._store.reports.find(reference), reference)
+        cleaned = clean_text(note, "note", required=False) if note else None
+        return await self._store.reports.change_status(report.reference, status, actor.user_id, cleaned)
+
+    async def sellers(self, actor: Actor, brand_id: str | None) -> list[Seller]:
+        """Shops and live rooms by how many different shoppers reported them."""
+        actor.require(Privilege.ENFORCE, brand_id)
+        ranked = rank_sellers(await self._store.reports.seller_mentions(frozenset({brand_id}) if brand_id else actor.report_scope))
+        await self._store.roles.audit(actor.user_id, "list sellers", brand_id, None)
+        return ranked
+
+    def _on_disk(self, photo: Photo) -> Path | None:
+        path = path_for(self._data_dir, photo.sha256, photo.mime)
+        return path if path.exists() else None
+
+
+def visible_report(actor: Actor, report: ReportRecord | None, asked: str) -> ReportRecord:
+    """The report if the actor may enforce and it is in their scope; else refused or not found.
+
+    Out of scope is answered as not found, so a scoped team learns nothing of other brands' reports.
+    """
+    actor.require(Privilege.ENFORCE)
+    if report is None or not actor.sees(report.brand):
+        raise UnknownReport(asked)
+    return report

@@ -1,0 +1,49 @@
+"""Exporting reports (CSV for spreadsheets, JSONL for systems), within the actor's brand scope;
+audited before the first row is written. The rows are streamed by :mod:`bot.core.exports`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..exports import export
+from ..store import Store
+from ..store.reports import ReportFilter
+from .access import Actor, Privilege
+
+Format = Literal["csv", "jsonl"]
+FORMATS: tuple[Format, ...] = ("csv", "jsonl")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    count: int
+    files: Mapping[Format, Path]
+    scope: ReportFilter  # what was exported, brand scope applied
+
+
+class ExportService:
+    def __init__(self, store: Store, database: Path):
+        self._store = store
+        self._database = database
+
+    async def export(self, actor: Actor, wanted: ReportFilter, files: Mapping[Format, Path]) -> ExportSummary:
+        """Write the reports ``wanted`` (brands None: all the actor may see) to each file, in its format."""
+        for brand in sorted(wanted.brands or ()):
+            actor.require(Privilege.ENFORCE, brand)
+        actor.require(Privilege.ENFORCE)
+        scope = wanted if wanted.brands is not None else dataclasses.replace(wanted, brands=actor.report_scope)
+        await self._store.roles.audit(actor.user_id, "export", ",".join(sorted(wanted.brands or ())) or None, f"{'+'.join(files)} {describe(scope)}")
+        counts = [await asyncio.to_thread(export, self._database, scope, fmt, path) for fmt, path in files.items()]
+        return ExportSummary(counts[0] if counts else 0, files, scope)
+
+
+def describe(where: ReportFilter) -> str:
+    """The filter as the audit log keeps it: ``brands=['moutai'] status=closed``."""
+    fields = dataclasses.asdict(where)
+    fields["brands"] = sorted(where.brands) if where.brands is not None else "all"
+    return " ".join(f"{k}={v}" for k, v in fields.items() if v)
