@@ -59,19 +59,20 @@ class Terminal:
             if message.document is not None:
                 body = f"[document: {len(message.document)} bytes → {self._save(message, message.document)}]\n{body}".rstrip()
         print(f"\n{tag} {body}", file=self.out)
-        rows = message.buttons
+        rows = (message.reply_markup or {}).get("inline_keyboard", [])
         if not rows and not message.is_edit:
             self.buttons = []  # the newest message has no buttons: numbers are text again
         if rows:
             self.buttons = []
             for row in rows:
                 cells = []
-                for label, data in row:
+                for button in row:
+                    data = button.get("callback_data")
                     if data is None:  # a URL button: nothing to press here
-                        cells.append(label)
+                        cells.append(button["text"])
                         continue
-                    self.buttons.append((message, label, data))
-                    cells.append(f"[{len(self.buttons)}] {label}")
+                    self.buttons.append((message, button["text"], data))
+                    cells.append(f"[{len(self.buttons)}] {button['text']}")
                 print("   " + "   ".join(cells), file=self.out)
         self.out.flush()
 

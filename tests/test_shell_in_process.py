@@ -19,6 +19,8 @@ from bot.core.store import Store
 from bot.loopback import SentMessage
 from bot.shell import HELP, Terminal, run_shell
 
+ROOT = Path(__file__).resolve().parent.parent
+
 SHOPPER = 42
 
 
@@ -108,7 +110,9 @@ async def test_the_shell_answers_presses_buttons_and_switches_users(settings: Se
     assert blank_and_upload_usage == "你> /upload\n(shell) usage: /upload FILE\n"  # the blank line was not echoed
     assert "🤖 ❌ 文件有 1 处错误" in upload and "moutai.yaml:2: YAML syntax error" in upload
     assert photo_missing == "你> /photo no-such-photo.jpg\n(shell) [Errno 2] No such file or directory: 'no-such-photo.jpg'\n"
-    assert guide.startswith("你> /guide moutai\n\n🤖 [document: ") and guide.rstrip().endswith(" bytes]")
+    assert guide.startswith("你> /guide moutai\n\n🤖 [document: ") and guide.rstrip().endswith("moutai.yaml]")
+    saved = Path(guide.rstrip().rsplit(" → ", 1)[1].rstrip("]"))
+    assert saved.read_bytes() == (ROOT / "brand_guides" / "moutai.yaml").read_bytes()
     assert f"[1] {ref} · 飞天" in reports
     assert "• 状态：已提交" in detail and "[1] → 审核中" in detail
     assert "请输入给举报人的说明" in move
@@ -136,9 +140,9 @@ def sent(chat_id: int, text: str, rows: list[list[dict[str, str]]] | None = None
     return SentMessage(method, chat_id, 1, text, None, markup, {"text": text})
 
 
-async def test_the_terminal_numbers_buttons_across_rows_and_forgets_them_when_a_plain_message_arrives() -> None:
+async def test_the_terminal_numbers_buttons_across_rows_and_forgets_them_when_a_plain_message_arrives(tmp_path: Path) -> None:
     screen = io.StringIO()
-    terminal = Terminal(screen)
+    terminal = Terminal(screen, tmp_path)
     terminal.chat_id = 1
     terminal.show(sent(1, "选一个", [[{"text": "A", "callback_data": "a"}, {"text": "B", "callback_data": "b"}], [{"text": "C", "callback_data": "c"}]]))
     assert screen.getvalue() == "\n🤖 选一个\n   [1] A   [2] B\n   [3] C\n"
@@ -150,9 +154,8 @@ async def test_the_terminal_numbers_buttons_across_rows_and_forgets_them_when_a_
     assert screen.getvalue().endswith("\n🤖 → chat 99 给别人的消息\n") and terminal.buttons == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bot/shell.py: SentMessage.buttons gives a URL button its URL, not None, so the shell numbers it")
-async def test_a_url_button_is_shown_but_not_numbered() -> None:
+async def test_a_url_button_is_shown_but_not_numbered(tmp_path: Path) -> None:
     screen = io.StringIO()
-    terminal = Terminal(screen)
+    terminal = Terminal(screen, tmp_path)
     terminal.show(sent(0, "官方渠道", [[{"text": "官网", "url": "https://example.com"}, {"text": "👍", "callback_data": "fb:up"}]]))
     assert screen.getvalue() == "\n🤖 官方渠道\n   官网   [1] 👍\n"
