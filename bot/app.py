@@ -37,6 +37,10 @@ from .logs import configure_logging
 from .persistence import SqlitePersistence
 from .texts import Lang, say
 
+# The Application and its builder as this bot uses them (types for mypy; any context types).
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+
 log = logging.getLogger("authbot")
 NOTIFY_INTERVAL = 2.0  # seconds between deliveries of queued status changes to shoppers
 WATCH = "bot_api_watch"
@@ -93,7 +97,7 @@ def _chat_key(update: object) -> object:
     return id(update)
 
 
-def builder_for(settings: Settings) -> ApplicationBuilder:
+def builder_for(settings: Settings) -> AnyBuilder:
     """An ApplicationBuilder for the configured token and Bot API server."""
     builder = ApplicationBuilder().token(settings.token or "")
     if settings.api_url:
@@ -127,10 +131,10 @@ def is_loopback(url: str) -> bool:
 def build_application(
     settings: Settings,
     library: GuideLibrary,
-    builder: ApplicationBuilder | None = None,
+    builder: AnyBuilder | None = None,
     *,
     rate_limiter: AIORateLimiter | None = None,
-) -> Application:
+) -> AnyApplication:
     """The bot: handlers for every role, error handling, flood limits, per-chat ordering.
 
     The SQLite store (shared with the conversation persistence) is opened in ``post_init``,
@@ -139,14 +143,14 @@ def build_application(
 
     persistence = SqlitePersistence(settings.database)
 
-    async def post_init(app: Application) -> None:
+    async def post_init(app: AnyApplication) -> None:
         store = await persistence.store()
         app.bot_data["services"] = Services(store, library, settings.data_dir, settings.database, settings.admin_ids)
         await register_commands(app)
         assert app.job_queue is not None
         app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")
 
-    async def post_shutdown(app: Application) -> None:
+    async def post_shutdown(app: AnyApplication) -> None:
         app.bot_data.pop("services", None)
         await persistence.close()
 
@@ -160,7 +164,7 @@ def build_application(
     return app
 
 
-async def register_commands(app: Application) -> None:
+async def register_commands(app: AnyApplication) -> None:
     """The command menu, in Chinese for Chinese clients and in English for everyone else."""
     await app.bot.set_my_commands([BotCommand(c, en) for c, _, en in COMMANDS], scope=BotCommandScopeDefault())
     await app.bot.set_my_commands([BotCommand(c, zh) for c, zh, _ in COMMANDS], scope=BotCommandScopeDefault(), language_code="zh")
@@ -199,7 +203,7 @@ class BotApiWatch:
     def __init__(self) -> None:
         self._since: float | None = None
 
-    def failed(self, app: Application, error: NetworkError) -> None:  # type: ignore[type-arg]
+    def failed(self, app: AnyApplication, error: NetworkError) -> None:
         if self._since is not None:
             log.debug("Bot API still unreachable: %s", error.message)
             return
@@ -207,7 +211,7 @@ class BotApiWatch:
         log.warning("Bot API unreachable (%s); retrying quietly until it answers again", error.message)
         app.create_task(self._until_reachable(app), name="authbot:bot-api-watch")
 
-    async def _until_reachable(self, app: Application) -> None:  # type: ignore[type-arg]
+    async def _until_reachable(self, app: AnyApplication) -> None:
         while app.running and self._since is not None:
             await asyncio.sleep(self.PROBE_SECONDS)
             try:

@@ -135,11 +135,11 @@ async def _act(server: LoopbackBotAPI, user: SimUser, terminal: Terminal, line: 
         path = Path(shlex.split(rest)[0]) if rest.strip() else None
         if path is None:
             raise ValueError(f"usage: {command} FILE")
-        data = path.read_bytes()
+        content = path.read_bytes()
         if command == "/upload":
-            await user.send_document(path.name, data)
+            await user.send_document(path.name, content)
         else:
-            await user.send_photo(data)
+            await user.send_photo(content)
         return user
     if command == "/as":
         parts = rest.split(maxsplit=1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import yaml
 
@@ -329,7 +329,7 @@ class _Checker:
         if not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int" and node.value.strip() == str(SCHEMA_VERSION)):
             self.error(node, "schema", f"must be {SCHEMA_VERSION} (the only version that exists)")
 
-    def _brand(self, entry: _Entry | None, expected_id: str | None, root: yaml.Node) -> dict | None:
+    def _brand(self, entry: _Entry | None, expected_id: str | None, root: yaml.Node) -> dict[str, Any] | None:
         if entry is None:
             self.error(root, "brand", "is required")
             return None

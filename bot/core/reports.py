@@ -9,6 +9,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 REPORTS_PER_HOUR = 5
@@ -123,10 +124,9 @@ class Draft:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> "Draft":
-        values = dict(data)
-        values["photos"] = [Photo(**p) for p in values.get("photos", [])]  # type: ignore[union-attr]
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in values.items() if k in known})  # type: ignore[arg-type]
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        values["photos"] = [Photo(**p) for p in values.get("photos") or []]
+        return cls(**values)
 
 
 def reference(report_id: int, year: int) -> str:

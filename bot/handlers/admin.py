@@ -5,16 +5,16 @@ from __future__ import annotations
 from importlib.resources import files
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import CommandHandler
 
 from .. import presenter
 from ..core.services import Privilege
 from ..presenter import Reply
 from ..texts import say
-from .common import Context, actor, command_args, polite, send, services, user_lang
+from .common import Context, Handler, actor, command_args, polite, send, services, user_lang
 
 
-def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers() -> list[Handler]:
     return [
         CommandHandler("whoami", whoami),
         CommandHandler("grant", grant),

@@ -16,7 +16,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import BaseHandler, ContextTypes, ConversationHandler
 
 from .. import presenter
 from ..callbacks import Action, NotAvailable, decode, encode
@@ -25,6 +25,7 @@ from ..presenter import Reply, split_html
 from ..texts import Lang
 
 Context = ContextTypes.DEFAULT_TYPE
+Handler = BaseHandler[Update, Context, object]
 T = TypeVar("T")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -46,11 +47,16 @@ def pressed(update: Update) -> Action | NotAvailable:
     return decode(update.callback_query.data if update.callback_query is not None else None)
 
 
+def as_lang(code: object) -> Lang:
+    """A stored language code as the bot's language (Chinese unless it says English)."""
+    return "en" if code == "en" else "zh"
+
+
 def user_lang(update: Update, context: Context) -> Lang:
     """The language of the shopper's last question, else their Telegram language."""
     remembered = context.user_data.get("lang") if context.user_data is not None else None
     if remembered in ("zh", "en"):
-        return remembered  # type: ignore[no-any-return]
+        return as_lang(remembered)
     user: User | None = update.effective_user
     code = (user.language_code or "") if user else ""
     return "en" if code and not code.startswith("zh") else "zh"

@@ -15,7 +15,6 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -33,6 +32,7 @@ from ..presenter import Reply
 from ..texts import say
 from .common import (
     Context,
+    Handler,
     actor,
     command_args,
     edit,
@@ -49,7 +49,7 @@ TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024
 PENDING = "pending_status"
 
 
-def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers() -> list[Handler]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*")  # one note per enforcer, as intended
         note = ConversationHandler(
@@ -100,11 +100,11 @@ async def on_page(update: Update, context: Context) -> None:
 async def on_open(update: Update, context: Context) -> None:
     """A report's card: every field, its history, its photos, and the moves its status allows."""
     action, query = pressed(update), update.callback_query
-    assert isinstance(action, OpenReport) and query is not None and query.message is not None
+    assert isinstance(action, OpenReport) and query is not None and isinstance(query.message, Message)
     who = await actor(update, context)
     case = await services(context).enforcement.case(who, action.report_id)
     await query.answer()
-    await send(query.message, presenter.report_card(services(context).library.catalog, case, who.user_id, user_lang(update, context)))  # type: ignore[arg-type]
+    await send(query.message, presenter.report_card(services(context).library.catalog, case, who.user_id, user_lang(update, context)))
 
 
 @polite
@@ -127,18 +127,18 @@ async def on_photos(update: Update, context: Context) -> None:
 async def on_move(update: Update, context: Context) -> int:
     """A status button: checked now, then the enforcer is asked for a note for the shopper."""
     action, query = pressed(update), update.callback_query
-    assert isinstance(action, MoveReport) and query is not None and query.message is not None
+    assert isinstance(action, MoveReport) and query is not None and isinstance(query.message, Message)
     lang = user_lang(update, context)
     try:
         report = await services(context).enforcement.check_move(await actor(update, context), action.report_id, action.status)
     except InvalidTransition as refused:
         await query.answer()
-        await send(query.message, Reply(say("status_refused", lang, problem=str(refused))))  # type: ignore[arg-type]
+        await send(query.message, Reply(say("status_refused", lang, problem=str(refused))))
         return ConversationHandler.END
     await query.answer()
     if context.user_data is not None:
         context.user_data[PENDING] = [report.reference, action.status.value]
-    await send(query.message, Reply(say("ask_note", lang, ref=report.reference, status=say(f"status_{action.status.value}", lang))))  # type: ignore[arg-type]
+    await send(query.message, Reply(say("ask_note", lang, ref=report.reference, status=say(f"status_{action.status.value}", lang))))
     return NOTE
 
 

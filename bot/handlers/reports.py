@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -56,7 +56,7 @@ from ..core.services.reports import IncompleteReport
 from ..core.store.reports import TooManyReports
 from ..presenter import Button, Reply
 from ..texts import Lang, say
-from .common import Context, pressed, send, services, user_lang
+from .common import Context, Handler, as_lang, pressed, send, services, user_lang
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,9 @@ NEXT = {BRAND: PRODUCT, BRAND_OTHER: PRODUCT, PRODUCT: PLATFORM, PLATFORM: SHOP,
         PRICE: DATE, DATE: PROBLEM, PROBLEM: CHECK, CHECK: PHOTOS, PHOTOS: CONSENT, CONSENT: CONFIRM}
 
 
-def handlers() -> list[BaseHandler]:
+def handlers() -> list[Handler]:
     text = filters.TEXT & ~filters.COMMAND
-    states: dict[object, list[BaseHandler]] = {
+    states: dict[object, list[Handler]] = {
         state: [MessageHandler(text, _answer_for(state)), CommandHandler("skip", _skip_for(state))] for state in TEXT_STEPS
     }
     states[BRAND] = [CallbackQueryHandler(on_brand, pattern=matches(ReportBrand)), MessageHandler(text, on_brand_typed)]
@@ -132,7 +132,7 @@ def _choice(step: str) -> Callable[[object], bool]:
     return lambda data: isinstance(action := decode(data), ReportChoice) and action.field == step
 
 
-def _conversation(states: dict[object, list[BaseHandler]]) -> ConversationHandler:
+def _conversation(states: dict[object, list[Handler]]) -> ConversationHandler[Context]:
     return ConversationHandler(
         entry_points=[CommandHandler("report", start_report), CallbackQueryHandler(start_report, pattern=matches(StartReport))],
         states=states,
@@ -182,7 +182,7 @@ async def _reply(update: Update, reply: Reply) -> Message | None:
 
 
 def _lang(context: Context, update: Update) -> Lang:
-    return _draft(context).lang if context.user_data and DRAFT in context.user_data else user_lang(update, context)  # type: ignore[return-value]
+    return as_lang(_draft(context).lang) if context.user_data and DRAFT in context.user_data else user_lang(update, context)
 
 
 # --- asking ------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ async def _ask(update: Update, context: Context, state: int, note: str | None = 
 
 def _question(context: Context, state: int) -> Reply:
     draft = _draft(context)
-    lang: Lang = draft.lang  # type: ignore[assignment]
+    lang = as_lang(draft.lang)
     if state in TEXT_STEPS:
         return Reply(say(TEXT_STEPS[state].prompt, lang))
     if state == BRAND:
@@ -285,20 +285,20 @@ async def on_brand_typed(update: Update, context: Context) -> int:
         try:
             draft.brand_other = clean_text(message.text, "brand_other")
         except FieldError as problem:
-            await _reply(update, Reply(say(problem.key, draft.lang, **problem.values)))  # type: ignore[arg-type]
+            await _reply(update, Reply(say(problem.key, as_lang(draft.lang), **problem.values)))
             return BRAND
     _save(context, draft)
     return await _ask(update, context, PRODUCT)
 
 
-def _answer_for(state: int) -> Callable[[Update, Context], Awaitable[int | None]]:
+def _answer_for(state: int) -> Callable[[Update, Context], Coroutine[Any, Any, int | None]]:
     async def on_answer(update: Update, context: Context) -> int | None:
         return await on_text(update, context, state)
 
     return on_answer
 
 
-def _skip_for(state: int) -> Callable[[Update, Context], Awaitable[int | None]]:
+def _skip_for(state: int) -> Callable[[Update, Context], Coroutine[Any, Any, int | None]]:
     async def on_skip_here(update: Update, context: Context) -> int | None:
         return await on_skip(update, context, state)
 
@@ -316,11 +316,11 @@ async def on_text(update: Update, context: Context, state: int) -> int | None:
     try:
         step.read(message.text, draft)
     except FieldError as problem:
-        await _reply(update, Reply(say(problem.key, draft.lang, **problem.values)))  # type: ignore[arg-type]
+        await _reply(update, Reply(say(problem.key, as_lang(draft.lang), **problem.values)))
         return None  # stay: the same question again
     _save(context, draft)
     tip = _failed_tip_title(context, draft) if state == PROBLEM else None
-    note = say("failed_tip_noted", draft.lang, tip=tip) if tip else None  # type: ignore[arg-type]
+    note = say("failed_tip_noted", as_lang(draft.lang), tip=tip) if tip else None
     return await _ask(update, context, NEXT[state], note)
 
 
@@ -364,7 +364,7 @@ async def on_photo(update: Update, context: Context) -> int | None:
     if _expired(context):
         return await on_timeout(update, context)
     draft = _draft(context)
-    lang: Lang = draft.lang  # type: ignore[assignment]
+    lang = as_lang(draft.lang)
     if len(draft.photos) >= MAX_PHOTOS:
         await _reply(update, Reply(say("photos_full", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), PhotosDone()),),)))
         return None
@@ -396,12 +396,12 @@ async def on_not_photo(update: Update, context: Context) -> None:
 async def on_submit(update: Update, context: Context) -> int:
     """Commit, then — and only then — give the shopper the reference number."""
     query = update.callback_query
-    assert query is not None and query.from_user is not None and query.message is not None
+    assert query is not None and query.from_user is not None and isinstance(query.message, Message)
     await query.answer()
     if _expired(context):
         return await on_timeout(update, context)
     draft = _draft(context)
-    lang: Lang = draft.lang  # type: ignore[assignment]
+    lang = as_lang(draft.lang)
     try:
         result = await services(context).reports.submit(query.from_user.id, query.message.chat.id, draft)
     except IncompleteReport:

@@ -9,7 +9,6 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -30,12 +29,12 @@ from ..callbacks import (
 )
 from ..presenter import Reply
 from ..texts import language_of, say
-from .common import Context, edit, is_group, pressed, send, services, user_lang
+from .common import Context, Handler, edit, is_group, pressed, send, services, user_lang
 
 MAX_QUESTION_CHARS = 500
 
 
-def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers() -> list[Handler]:
     return [
         CommandHandler(["start", "help"], start),
         CommandHandler("brands", brands),
@@ -51,7 +50,7 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     ]
 
 
-def last_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def last_handlers() -> list[Handler]:
     """After every other handler: a button nothing else took is forged, stale or retired."""
     return [CallbackQueryHandler(on_unavailable)]
 
@@ -149,25 +148,25 @@ async def on_brand(update: Update, context: Context) -> None:
 
 async def on_tip(update: Update, context: Context) -> None:
     action, query = pressed(update), update.callback_query
-    assert isinstance(action, OpenTip) and query is not None and query.message is not None
+    assert isinstance(action, OpenTip) and query is not None and isinstance(query.message, Message)
     found = services(context).library.catalog.by_ref(action.ref)
     if found is None:
         await on_unavailable(update, context)
         return
     await query.answer()
-    await send(query.message, presenter.tip_reply(*found, user_lang(update, context)))  # type: ignore[arg-type]
+    await send(query.message, presenter.tip_reply(*found, user_lang(update, context)))
 
 
 async def on_alternatives(update: Update, context: Context) -> None:
     """"其他问题" on answers sent before the alternatives moved right under the answer (still in chats)."""
     action, query = pressed(update), update.callback_query
-    assert isinstance(action, ShowAlternatives) and query is not None and query.message is not None
+    assert isinstance(action, ShowAlternatives) and query is not None and isinstance(query.message, Message)
     reply = presenter.alternatives(services(context).library.catalog, action.refs, user_lang(update, context))
     if reply is None:
         await on_unavailable(update, context)
         return
     await query.answer()
-    await send(query.message, reply)  # type: ignore[arg-type]
+    await send(query.message, reply)
 
 
 async def on_feedback(update: Update, context: Context) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from telegram import Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -26,6 +25,7 @@ from ..presenter import Reply
 from ..texts import say
 from .common import (
     Context,
+    Handler,
     actor,
     command_args,
     edit,
@@ -38,7 +38,7 @@ from .common import (
 from .shoppers import not_text
 
 
-def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers() -> list[Handler]:
     return [
         MessageHandler(filters.Document.ALL, on_document),
         CommandHandler("guide", send_guide),
