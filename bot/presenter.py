@@ -491,18 +491,20 @@ def button_gone(problem: NotFound | None, lang: Lang) -> Reply:
 def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Split a reply into messages under Telegram's limit, at paragraph and then line breaks.
 
-    Markup in our replies never spans a line, so cutting between lines keeps every tag closed.
+    Markup in our replies never spans a line, so cutting between lines keeps every tag closed;
+    a single line longer than the limit is cut outside any tag or entity, and a span it cuts
+    through (``<b>…</b>``) is closed at the end of one message and opened again in the next.
     """
     if len(text) <= limit:
         return [text]
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # a single enormous line: cut it, outside any tag
-            cut = _safe_cut(line, limit)
+        while len(line) > limit:  # a single enormous line
+            piece, line = _cut_line(line, limit)
             chunks.extend([current] if current else [])
-            chunks.append(line[:cut])
-            current, line = "", line[cut:]
+            chunks.append(piece)
+            current = ""
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -512,6 +514,24 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return [c for c in chunks if c.strip()]
+
+
+_TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
+_TAG_RESERVE = 200  # room for the closing tags a cut adds
+
+
+def _cut_line(line: str, limit: int) -> tuple[str, str]:
+    """The first message's worth of ``line`` with its open spans closed, and the rest reopened."""
+    cut = _safe_cut(line, limit - _TAG_RESERVE)
+    head, rest = line[:cut], line[cut:]
+    opened: list[tuple[str, str]] = []  # (name, the opening tag as written)
+    for tag in _TAG.finditer(head):
+        if not tag.group(1):
+            opened.append((tag.group(2), tag.group()))
+        elif opened and opened[-1][0] == tag.group(2):
+            opened.pop()
+    closing = "".join(f"</{name}>" for name, _ in reversed(opened))
+    return head + closing, "".join(tag for _, tag in opened) + rest
 
 
 def _safe_cut(line: str, limit: int) -> int:

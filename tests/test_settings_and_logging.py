@@ -168,8 +168,8 @@ def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_pa
 
 
 def test_one_enormous_line_is_cut_between_tags_and_entities_never_inside_one() -> None:
-    # What split_html promises for a single line over the limit: no tag and no entity is cut in
-    # half. A <b>…</b> span can still end up split across two messages (unbalanced in each).
+    # A single line over the limit: no tag and no entity is cut in half, and a span the cut
+    # goes through is closed in one message and opened again in the next, so Telegram accepts both.
     line = "前言\n" + ("<b>要点</b> 说明 &amp; 细节 " * 400)
     parts = split_html(line, limit=1000)
     assert len(parts) > 1 and all(len(p) <= 1000 for p in parts)
@@ -177,4 +177,13 @@ def test_one_enormous_line_is_cut_between_tags_and_entities_never_inside_one() -
     for part in parts[1:]:
         assert not re.search(r"<[^>]*$", part) and not re.match(r"^[^<]*>", part)  # no tag cut in half
         assert not re.search(r"&[a-z]*$", part) and not re.match(r"^[a-z]*;", part)  # no entity cut in half
-    assert "".join(parts[1:]) == line.split("\n", 1)[1]
+        assert part.count("<b>") == part.count("</b>")  # every span closed where it is opened
+    rejoined = re.sub(r"</b><b>", "", "".join(parts[1:]))
+    assert rejoined == line.split("\n", 1)[1]
+
+
+def test_a_span_cut_by_a_long_line_is_closed_and_reopened() -> None:
+    line = "<b>" + "很长的粗体说明" * 300 + "</b>"
+    parts = split_html(line, limit=1000)
+    assert len(parts) > 1
+    assert all(p.startswith("<b>") and p.endswith("</b>") for p in parts)
