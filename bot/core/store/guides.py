@@ -17,6 +17,7 @@ class GuideRepository:
     async def add_version(self, brand: str, content: bytes, by: int | None, note: str | None = None) -> int:
         """Keep a version of a brand's tip file (audited); returns its number (1, 2, …)."""
         async with self._db.transaction() as tx:
+            await tx.lock(f"guide-versions:{brand}")  # two uploads at once get versions n and n + 1
             version = await tx.scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM guide_versions WHERE brand = ?", (brand,))
             await tx.execute(
                 "INSERT INTO guide_versions (brand, version, sha256, content, installed_by, installed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
