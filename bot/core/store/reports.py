@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Iterator
 
 from ..reports import LIMITS, REPORTS_PER_HOUR, Draft, Photo, Status, check_transition, reference
 from .db import Database, Reader, Reads, Row, Transaction
