@@ -2,7 +2,9 @@
 
 Each reporter submits reports one after another, as a shopper pressing Submit would, through
 ``store.reports.submit`` (WAL, synchronous=FULL: a report counts only once it is durable). Every
-report carries two evidence photo records. Run: ``python benchmarks/bench_reports.py``.
+report carries two evidence photo records. Run: ``python benchmarks/bench_reports.py``, on a
+fresh SQLite file by default, or ``--database postgresql://…`` (an empty database: the benchmark
+refuses one that already holds reports, and leaves its reports there).
 """
 
 from __future__ import annotations
@@ -38,15 +40,19 @@ async def reporter(store: Store, first: int, count: int, latencies: list[float])
         latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def run(reporters: int, per_reporter: int) -> None:
+async def run(reporters: int, per_reporter: int, database: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store.open(Path(tmp) / "bench.sqlite3")
+        store = await Store.open(database or Path(tmp) / "bench.sqlite3")
+        if await store.database.scalar("SELECT COUNT(*) FROM reports"):
+            await store.close()
+            sys.exit(f"bench_reports: {database} already holds reports; give it an empty database")
         latencies: list[float] = []
         started = time.perf_counter()
         await asyncio.gather(*(reporter(store, i * per_reporter, per_reporter, latencies) for i in range(reporters)))
         elapsed = time.perf_counter() - started
         total = await store.database.scalar("SELECT COUNT(*) FROM reports")
         await store.close()
+    print(f"{store.database.dialect.name}:")
     latencies.sort()
     print("| reporters | reports | seconds | committed reports/s | latency p50 | latency p99 |")
     print("|-----------|---------|---------|---------------------|-------------|-------------|")
@@ -60,8 +66,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reporters", type=int, default=50)
     parser.add_argument("--per-reporter", type=int, default=100)
+    parser.add_argument("--database", metavar="URL", help="sqlite:///PATH or postgresql://... (default: a temporary SQLite file)")
     args = parser.parse_args()
-    asyncio.run(run(args.reporters, args.per_reporter))
+    asyncio.run(run(args.reporters, args.per_reporter, args.database))
 
 
 if __name__ == "__main__":

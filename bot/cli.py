@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, check_database_url, load_settings
 from .core.guides import Brand, GuideInvalid, GuidesNotFound, load_guide
 from .core.reports import Status
 
@@ -42,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if getattr(args, "guides", None):
             settings = settings.with_overrides(guides_dir=Path(args.guides))
+        if getattr(args, "database", None):
+            settings = settings.with_overrides(database_url=check_database_url(args.database))
         return args.handler(args, settings)
     except (UserError, ConfigError, GuidesNotFound) as exc:
         print(f"authbot: {exc}", file=sys.stderr)
@@ -120,7 +122,37 @@ def _parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=_positive, default=50)
     unanswered.add_argument("--brand", help="only questions that came closest to this brand")
     unanswered.set_defaults(handler=cmd_unanswered)
+
+    _add_db_commands(sub)
+    for name in STORE_COMMANDS:
+        _add_database_option(sub.choices[name])
     return parser
+
+
+STORE_COMMANDS = ("run", "roles", "export", "evidence", "status", "unanswered")  # the commands that open the database
+
+
+def _add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database", metavar="URL", default=argparse.SUPPRESS,
+        help="sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB (default AUTHBOT_DATABASE_URL, else the SQLite file in the data directory)",
+    )
+
+
+def _add_db_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = sub.add_parser("db", help="the database: upgrade its schema, check it, copy it to another database")
+    actions = db.add_subparsers(title="actions", metavar="ACTION", required=True)
+    upgrade = actions.add_parser("upgrade", help="apply the schema migrations the database has not had")
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+    check = actions.add_parser("check", help="integrity, foreign keys, schema version and row counts; exit 1 on a problem")
+    check.set_defaults(handler=cmd_db_check)
+    for action in (upgrade, check):
+        _add_database_option(action)
+    copying = actions.add_parser("copy", help="copy every table to another database (e.g. SQLite to PostgreSQL) and verify it")
+    copying.add_argument("--from", dest="source", required=True, metavar="URL", help="the database to copy")
+    copying.add_argument("--to", dest="target", required=True, metavar="URL", help="the database to fill (upgraded first)")
+    copying.add_argument("--force", action="store_true", help="replace what the target already holds")
+    copying.set_defaults(handler=cmd_db_copy)
 
 
 def _date(value: str) -> dt.date:
@@ -298,13 +330,75 @@ def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     from .core.store import Store
 
     async def run() -> T:
-        store = await Store.open(settings.database)
+        store = await _open(Store.open(settings.database))
         try:
             return await work(store)
         finally:
             await store.close()
 
     return asyncio.run(run())
+
+
+async def _open(opening: Awaitable[T]) -> T:
+    """Await ``opening`` (a database being opened); a database that cannot be reached is a one-line error."""
+    from .core.store.db import DatabaseUnavailable
+
+    try:
+        return await opening
+    except DatabaseUnavailable as exc:
+        raise UserError(str(exc)) from None
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .core.store.maintenance import upgrade
+
+    applied, version = asyncio.run(_open(upgrade(settings.database)))
+    print(f"{settings.database}: schema version {version} ({applied} migration(s) applied)")
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .core.store.db import Database, open_database
+    from .core.store.maintenance import Checked, check
+
+    if not settings.database.exists():
+        raise UserError(f"no database at {settings.database}")
+
+    async def checked() -> Checked:
+        database: Database = await _open(open_database(settings.database))
+        try:
+            return await check(database)
+        finally:
+            await database.close()
+
+    found = asyncio.run(checked())
+    for table, count in found.rows.items():
+        print(f"{table:16} {count:9} rows")
+    for problem in found.problems:
+        print(f"problem: {problem}")
+    print(f"{settings.database}: " + (f"{len(found.problems)} problem(s)" if found.problems else "ok"), file=sys.stderr)
+    return 1 if found.problems else 0
+
+
+def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .core.store.maintenance import CopyMismatch, CopyRefused, copy
+    from .core.store.url import DatabaseURL
+
+    source, target = (DatabaseURL.of(check_database_url(url)) for url in (args.source, args.target))
+    try:
+        copied = asyncio.run(_open(copy(source, target, force=args.force)))
+    except (CopyRefused, CopyMismatch) as exc:
+        raise UserError(str(exc)) from None
+    for table in copied:
+        print(f"{table.table:16} {table.rows:9} rows  sha256-sum {table.checksum[:16]}  same on both")
+    print(f"copied {sum(t.rows for t in copied)} rows from {source} to {target}; counts and checksums verified", file=sys.stderr)
+    return 0
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,7 +1,8 @@
 """Settings: safe defaults, overridden by a TOML config file, overridden by the environment.
 
 Precedence (last wins): defaults → ``authbot.toml`` (or the file named by ``AUTHBOT_CONFIG``)
-→ environment variables → command-line flags. Nothing here reads Telegram; the token is only
+→ environment variables → command-line flags. The database is one URL (``AUTHBOT_DATABASE_URL``,
+``database_url``, ``--database``): SQLite in the data directory unless it names another. Nothing here reads Telegram; the token is only
 carried, never printed (``repr`` hides it).
 """
 
@@ -12,7 +13,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .core.store.url import DatabaseURL
 
 TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
 
@@ -29,10 +33,15 @@ class Settings:
     api_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    # sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB; may hold a password, so never printed
+    database_url: str | None = field(default=None, repr=False)
 
     @property
-    def database(self) -> Path:
-        return self.data_dir / "authbot.sqlite3"
+    def database(self) -> DatabaseURL:
+        """The database in effect: ``database_url``, or the SQLite file in the data directory."""
+        from .core.store.url import DatabaseURL  # the store loads only for the commands that use it
+
+        return DatabaseURL.of(self.database_url or self.data_dir / "authbot.sqlite3")
 
     @property
     def vectors_dir(self) -> Path:
@@ -50,6 +59,7 @@ _ENV = {
     "TELEGRAM_API_URL": "api_url",
     "AUTHBOT_ADMIN_IDS": "admin_ids",
     "AUTHBOT_LOG_LEVEL": "log_level",
+    "AUTHBOT_DATABASE_URL": "database_url",
 }
 
 
@@ -89,12 +99,25 @@ def _coerce(values: dict[str, object]) -> Settings:
     for key in ("guides_dir", "data_dir"):
         if key in values:
             changes[key] = Path(str(values[key]))
-    for key in ("token", "api_url", "log_level"):
+    for key in ("token", "api_url", "log_level", "database_url"):
         if key in values:
             changes[key] = str(values[key]).strip()
     if "admin_ids" in values:
         changes["admin_ids"] = parse_admin_ids(values["admin_ids"])
+    if changes.get("database_url"):
+        check_database_url(str(changes["database_url"]))
     return replace(settings, **changes)
+
+
+def check_database_url(url: str) -> str:
+    """The URL if it names an SQLite file or a PostgreSQL database; otherwise a ConfigError."""
+    from .core.store.url import BadDatabaseURL, DatabaseURL  # the store loads only for the commands that use it
+
+    try:
+        DatabaseURL.of(url)
+    except BadDatabaseURL as exc:
+        raise ConfigError(str(exc)) from None
+    return url
 
 
 def parse_admin_ids(raw: object) -> frozenset[int]:

@@ -1,10 +1,10 @@
-"""python-telegram-bot persistence in the project's SQLite database.
+"""python-telegram-bot persistence in the project's database, SQLite or PostgreSQL.
 
 Only what must survive a restart is kept: conversation states (a report half written) and
 per-user data (the draft itself). The database is the one :class:`bot.core.store.Store` uses;
 this class opens it on first use, inside the running event loop, and keeps its own two tables
-(``conversations``, ``user_data``) through the store's connection core. Keys and values are
-stored as JSON.
+(``conversations``, ``user_data``) through the store's connection core, so both engines run the
+same SQL. Keys and values are stored as JSON.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 
 from .core.store import Store
 from .core.store.db import Database
+from .core.store.url import DatabaseURL
 
 ConversationKey = tuple[int | str, ...]
 
@@ -25,19 +26,21 @@ UPDATE_INTERVAL = 1.0  # seconds between saves: a crash loses at most the last s
 
 
 class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    def __init__(self, path: Path):
+    """Named when SQLite was the only engine; keeps its data in whichever database ``database`` names."""
+
+    def __init__(self, database: str | Path | DatabaseURL):
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
             update_interval=UPDATE_INTERVAL,
         )
-        self._path = path
+        self._database_url = DatabaseURL.of(database)
         self._store: Store | None = None
         self._opening = asyncio.Lock()
 
     async def store(self) -> Store:
         async with self._opening:
             if self._store is None:
-                self._store = await Store.open(self._path)
+                self._store = await Store.open(self._database_url)
             return self._store
 
     async def close(self) -> None:

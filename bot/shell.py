@@ -90,8 +90,9 @@ class Terminal:
 
 async def run_shell(settings: Settings, user_id: int, name: str, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     # Offline, the person at the terminal is the admin (user 1 by default), so every role can be
-    # tried: /grant other ids, then /as ID to act as them.
-    settings = dataclasses.replace(settings, data_dir=settings.data_dir / "shell", admin_ids=settings.admin_ids | {user_id})
+    # tried: /grant other ids, then /as ID to act as them. Its data is its own SQLite file, even
+    # when the bot's database is PostgreSQL: the shell never touches real data.
+    settings = dataclasses.replace(settings, data_dir=settings.data_dir / "shell", database_url=None, admin_ids=settings.admin_ids | {user_id})
     library = GuideLibrary.open(settings.guides_dir, settings.vectors_dir)
     terminal = Terminal(out, settings.data_dir / "documents")
     async with LoopbackBotAPI() as server:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a loopback Telegram Bot API server, and real Applications aimed at it."""
+"""Shared fixtures: a loopback Telegram Bot API server, real Applications aimed at it, and a
+fresh database on each engine (``database_url``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import dataclasses
 import logging
 import pathlib
 import shutil
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
+from databases import PostgresServer, find_postgres_server, fresh_postgres_database
 from telegram.ext import AIORateLimiter, BaseHandler
 
 from bot.app import build_application
@@ -85,3 +87,23 @@ def authbot(loopback: LoopbackBotAPI, settings: Settings) -> Callable[..., Abstr
             yield started
 
     return start
+
+
+# --- the database, on SQLite and on PostgreSQL ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """The PostgreSQL of this run (AUTHBOT_TEST_DATABASE_URL or PG* variables), looked for once."""
+    return find_postgres_server()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[str]:
+    """A fresh, empty database for the test, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'authbot.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with fresh_postgres_database(server.require()) as url:
+        yield url

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.config import Settings
+from bot.core.store.db import open_reader
 from bot.loopback import SentMessage, SimUser
 
 
 def rows(settings: Settings, sql: str, *params: object) -> list[tuple]:
-    """Query the bot's database directly, as an operator would check it."""
-    with sqlite3.connect(settings.database) as db:
-        return list(db.execute(sql, params))
+    """Query the bot's database directly (SQLite or PostgreSQL), as an operator would check it."""
+    with open_reader(settings.database) as reader:
+        return [tuple(row) for row in reader.rows(sql, params)]
 
 
 async def say(user: SimUser, text: str) -> SentMessage:

@@ -77,7 +77,7 @@ async def test_review_open_photos_and_move_to_confirmed_with_a_note(loopback: Lo
         await say(enforcer, "鉴定为假冒，已转平台下架")
         told = await shopper.next_reply(timeout=10)
     assert refs[0] in told.plain_text and "确认为假货" in told.plain_text and "已转平台下架" in told.plain_text
-    with sqlite3.connect(settings.database) as db:
+    with sqlite3.connect(settings.database.sqlite_path) as db:
         assert db.execute("SELECT to_status, changed_by, note FROM status_history WHERE to_status != 'submitted' ORDER BY id").fetchall() == [
             ("under_review", ENFORCER, None), ("confirmed_counterfeit", ENFORCER, "鉴定为假冒，已转平台下架")]
         assert {a for (a,) in db.execute("SELECT action FROM audit")} >= {"list reports", "view evidence", "status"}
@@ -177,7 +177,7 @@ async def test_buttons_check_the_role_when_pressed_not_when_shown(loopback: Loop
         refused = await former.press(listing, next(label for row in listing.buttons for label, _ in row if label.startswith(refs[1])))
         assert "没有权限" in (refused.text or "")
         await former.no_reply(within=0.5)
-    with sqlite3.connect(settings.database) as db:
+    with sqlite3.connect(settings.database.sqlite_path) as db:
         assert db.execute("SELECT COUNT(*) FROM status_history WHERE to_status != 'submitted'").fetchone() == (0,)
 
 

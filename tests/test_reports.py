@@ -1,7 +1,8 @@
-"""Reporting a suspected fake, end to end through the loopback Bot API."""
+"""Reporting a suspected fake, end to end through the loopback Bot API, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 
@@ -18,6 +19,11 @@ from bot.loopback import LoopbackBotAPI, SentMessage, SimUser
 JPEG_A = b"\xff\xd8\xff\xe0" + b"photo A" * 100
 JPEG_B = b"\xff\xd8\xff\xe0" + b"photo B" * 100
 
+
+@pytest.fixture
+def settings(settings: Settings, database_url: str) -> Settings:
+    """The shared settings, with the bot's database on each engine in turn."""
+    return dataclasses.replace(settings, database_url=database_url)
 
 
 async def answer(user: SimUser, text: str) -> SentMessage:

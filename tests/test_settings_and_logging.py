@@ -25,7 +25,7 @@ def test_defaults_when_there_is_no_config_file_and_no_environment(tmp_path: Path
     monkeypatch.chdir(tmp_path)  # no authbot.toml here
     settings = load_settings({})
     assert settings == Settings()
-    assert settings.database == Path("data/authbot.sqlite3") and settings.vectors_dir == Path("data/vectors")
+    assert settings.database.url == "sqlite:///data/authbot.sqlite3" and settings.vectors_dir == Path("data/vectors")
 
 
 def test_the_environment_overrides_the_config_file(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_flags_override_everything_but_only_when_given() -> None:
     [
         ("data_dir = ", "cannot read config file"),
         ("authbot = 3\n", "[authbot] must be a table"),
-        ("[authbot]\ncolour = 'red'\ntoken_file = 'x'\n", "unknown setting(s): colour, token_file (known: admin_ids, api_url, data_dir, guides_dir, log_level, token)"),
+        ("[authbot]\ncolour = 'red'\ntoken_file = 'x'\n", "unknown setting(s): colour, token_file (known: admin_ids, api_url, data_dir, database_url, guides_dir, log_level, token)"),
         ("[authbot]\nadmin_ids = 'alice'\n", "admin ids must be Telegram user ids (numbers), got 'alice'"),
         (b"\xff\xfe not utf-8", "cannot read config file"),
     ],

@@ -1,9 +1,10 @@
-"""The SQLite store on its own: migrations, each repository, the status lifecycle, and the
-command-line tools on it."""
+"""The store on its own, on SQLite and on PostgreSQL (the ``database_url`` fixture): migrations,
+each repository, the status lifecycle, the export, persistence, and the command-line tools on it."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from typing import AsyncIterator
 
 import pytest
 
-from bot.core.exports import iter_reports
+from bot.core.exports import export, iter_reports
 from bot.core.reports import REPORTS_PER_HOUR, Draft, InvalidTransition, Photo, check_transition
 from bot.core.roles import Grant, Role
 from bot.core.store import Store
@@ -26,10 +27,11 @@ from bot.core.evidence import store_evidence
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def authbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def authbot(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    libpq = {name: value for name, value in os.environ.items() if name.startswith("PG")}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, timeout=60,
-        env={"AUTHBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={**libpq, "AUTHBOT_DATA_DIR": str(tmp_path), "AUTHBOT_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
     )
 
 
@@ -68,11 +70,11 @@ def test_the_status_lifecycle_refuses_what_it_does_not_allow() -> None:
         check_transition("submitted", "deleted")
 
 
-def test_cli_status_unanswered_roles_and_evidence(tmp_path: Path) -> None:
+def test_cli_status_unanswered_roles_and_evidence(tmp_path: Path, database_url: str) -> None:
     photo = b"\xff\xd8 evidence bytes"
 
     async def seed() -> str:
-        store = await Store.open(tmp_path / "authbot.sqlite3")
+        store = await Store.open(database_url)
         sha = store_evidence(tmp_path, photo, "image/jpeg")
         draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某店", problem="胶帽", official_check="failed",
                       consent=True, photos=[Photo(sha, "fid", "uid", len(photo))])
@@ -83,28 +85,28 @@ def test_cli_status_unanswered_roles_and_evidence(tmp_path: Path) -> None:
         return ref
 
     ref = asyncio.run(seed())
-    moved = authbot(tmp_path, "status", ref, "under_review", "--note", "核实中")
+    moved = authbot(tmp_path, database_url, "status", ref, "under_review", "--note", "核实中")
     assert moved.returncode == 0 and moved.stdout.strip() == f"{ref}: under_review"
-    refused = authbot(tmp_path, "status", ref, "closed")
+    refused = authbot(tmp_path, database_url, "status", ref, "closed")
     assert refused.returncode == 2 and "cannot become closed" in refused.stderr
-    listing = authbot(tmp_path, "unanswered").stdout.splitlines()
+    listing = authbot(tmp_path, database_url, "unanswered").stdout.splitlines()
     assert listing[0].split()[0] == "2×" and "香奈儿包怎么辨别真假" in listing[0]
-    assert authbot(tmp_path, "roles", "grant", "42", "staff", "moutai").returncode == 0
-    assert "42\tstaff\tmoutai" in authbot(tmp_path, "roles", "list").stdout
-    assert authbot(tmp_path, "roles", "grant", "42", "staff").returncode == 2
+    assert authbot(tmp_path, database_url, "roles", "grant", "42", "staff", "moutai").returncode == 0
+    assert "42\tstaff\tmoutai" in authbot(tmp_path, database_url, "roles", "list").stdout
+    assert authbot(tmp_path, database_url, "roles", "grant", "42", "staff").returncode == 2
     pack = tmp_path / "pack.zip"
-    assert authbot(tmp_path, "evidence", ref, "--out", str(pack)).returncode == 0
+    assert authbot(tmp_path, database_url, "evidence", ref, "--out", str(pack)).returncode == 0
     with zipfile.ZipFile(pack) as z:
         assert any(n.startswith("photos/") for n in z.namelist())
-    assert authbot(tmp_path, "evidence", "--verify", str(pack)).returncode == 0
+    assert authbot(tmp_path, database_url, "evidence", "--verify", str(pack)).returncode == 0
 
 
 # --- the repositories ----------------------------------------------------------------------------
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "authbot.sqlite3")
+async def store(database_url: str) -> AsyncIterator[Store]:
+    opened = await Store.open(database_url)
     yield opened
     await opened.close()
 
@@ -137,16 +139,28 @@ async def test_the_same_order_again_is_a_duplicate_not_a_second_report(store: St
     assert [p.file_id for p in await store.reports.evidence(report.id)] == ["f0", "f1"]
 
 
-async def test_brand_scope_is_the_same_for_lists_sellers_and_exports(store: Store, tmp_path: Path) -> None:
+async def test_brand_scope_is_the_same_for_lists_sellers_and_exports(store: Store, database_url: str) -> None:
     for user, brand in [(1, "moutai"), (2, "nike"), (3, None)]:
         await store.reports.submit(user, user, _draft(brand))
     for scope, expected in [(None, {"moutai", "nike", None}), (frozenset({"moutai"}), {"moutai"}), (frozenset(), set())]:
         page, total = await store.reports.page(ReportFilter(scope), 0, 10)
         assert {r.brand for r in page} == expected and total == len(expected)
         assert {m.brand for m in await store.reports.seller_mentions(scope)} == expected
-        assert {r["brand"] for r in iter_reports(tmp_path / "authbot.sqlite3", ReportFilter(scope))} == expected
+        assert {r["brand"] for r in iter_reports(database_url, ReportFilter(scope))} == expected
     only_closed, total = await store.reports.page(ReportFilter(None, "closed"), 0, 10)
     assert only_closed == [] and total == 0
+
+
+async def test_the_export_streams_every_report_with_its_photos_in_order(
+    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.core.store.postgres.STREAM_BATCH", 2)  # PostgreSQL's server-side cursor fetches several times
+    refs = [(await store.reports.submit(n, n, _draft(order=f"O{n}", photos=3))).reference for n in range(5)]
+    exported = list(iter_reports(database_url, ReportFilter()))
+    assert [r["reference"] for r in exported] == refs
+    assert all(r["evidence_sha256"] == [f"{n:064x}" for n in range(3)] and r["consent"] is True for r in exported)
+    assert export(database_url, ReportFilter(frozenset({"moutai"})), "csv", tmp_path / "out.csv") == 5
+    assert export(database_url, ReportFilter(status="closed"), "jsonl", tmp_path / "out.jsonl") == 0
 
 
 async def test_a_status_change_writes_history_outbox_and_audit_together(store: Store) -> None:
@@ -215,11 +229,10 @@ async def test_missed_phrasings_are_the_unanswered_and_the_thumbed_down_until_re
     assert await store.database.scalar("SELECT COUNT(*) FROM audit WHERE action = 'dismiss phrasing'") == 1
 
 
-async def test_conversations_and_user_data_survive_reopening_and_empty_data_is_dropped(tmp_path: Path) -> None:
+async def test_conversations_and_user_data_survive_reopening_and_empty_data_is_dropped(database_url: str) -> None:
     from bot.persistence import SqlitePersistence
 
-    database = tmp_path / "authbot.sqlite3"
-    first = SqlitePersistence(database)
+    first = SqlitePersistence(database_url)
     await first.update_conversation("report", (7, 7), 3)
     await first.update_conversation("report", (8, 8), 4)
     await first.update_conversation("report", (8, 8), None)
@@ -227,7 +240,7 @@ async def test_conversations_and_user_data_survive_reopening_and_empty_data_is_d
     await first.update_user_data(8, {"lang": "en"})
     await first.update_user_data(8, {})
     await first.close()
-    again = SqlitePersistence(database)
+    again = SqlitePersistence(database_url)
     try:
         assert await again.get_conversations("report") == {(7, 7): 3}
         assert await again.get_user_data() == {7: {"report": {"brand": "茅台"}}}

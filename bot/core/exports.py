@@ -1,7 +1,8 @@
 """Reports out of the database for platforms and police: CSV and JSONL, streamed.
 
-Rows are read through a plain sqlite3 cursor (a read transaction; WAL lets the bot keep writing)
-and written one at a time, so a million reports export in the same small memory as ten. CSV is
+Rows stream from the store's reader (a plain read-only sqlite3 cursor; a server-side cursor on
+PostgreSQL) and are written one at a time, so a million reports export in the same small memory
+as ten. CSV is
 UTF-8 with a BOM (Excel then opens Chinese text correctly) and every cell that a spreadsheet
 would read as a formula is neutralised.
 """
@@ -11,11 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 from typing import IO, Iterator
 
-from .store.reports import ReportFilter, filter_sql
+from .store.db import Row, open_reader
+from .store.reports import ReportFilter, export_rows
+from .store.url import DatabaseURL
 
 COLUMNS = [
     "reference", "status", "brand", "brand_other", "product", "platform", "shop", "link", "share_code",
@@ -25,29 +27,17 @@ COLUMNS = [
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def iter_reports(database: Path, where: ReportFilter) -> Iterator[dict[str, object]]:
+def iter_reports(database: str | Path | DatabaseURL, where: ReportFilter) -> Iterator[dict[str, object]]:
     """Matching reports, oldest first, each with the SHA-256 of every evidence photo.
 
-    Which reports match is decided by the reports repository's :func:`filter_sql`, as for the
-    bot's own lists. The rows are read here, raw: building a typed record for each one made
-    exporting 200,000 reports 15-35% slower.
+    Which reports match is decided by the reports repository, as for the bot's own lists.
     """
-    clause, params = filter_sql(where)
-    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        db.row_factory = sqlite3.Row
-        cursor = db.execute(
-            f"""SELECT r.*, (SELECT group_concat(sha256, ' ') FROM evidence e WHERE e.report_id = r.id) AS evidence
-                FROM reports r{clause} ORDER BY r.id""",
-            params,
-        )
-        for row in cursor:
+    with open_reader(database) as reader:
+        for row in export_rows(reader, where):
             yield _record(row)
-    finally:
-        db.close()
 
 
-def _record(row: sqlite3.Row) -> dict[str, object]:
+def _record(row: Row) -> dict[str, object]:
     return {
         "reference": row["reference"], "status": row["status"], "brand": row["brand"], "brand_other": row["brand_other"],
         "product": row["product"], "platform": row["platform"], "shop": row["shop"], "link": row["link"],
@@ -96,7 +86,7 @@ def write_jsonl(records: Iterator[dict[str, object]], out: IO[str]) -> int:
     return count
 
 
-def export(database: Path, where: ReportFilter, fmt: str, path: Path) -> int:
+def export(database: str | Path | DatabaseURL, where: ReportFilter, fmt: str, path: Path) -> int:
     """Write the matching reports to ``path`` (csv or jsonl); returns how many."""
     records = iter_reports(database, where)
     if fmt == "csv":

@@ -1,6 +1,7 @@
-"""The project's SQLite database, split the way sqlite-utils splits ``Database`` from ``Table``:
+"""The project's database (SQLite or PostgreSQL), split the way sqlite-utils splits ``Database`` from ``Table``:
 
-- :mod:`.db` — the connection core (pragmas, transactions, the group commit), no table in sight;
+- :mod:`.db` — the connection core (transactions, the group commit), no table in sight, with
+  :mod:`.sqlite` and :mod:`.postgres` for each engine and :mod:`.dialect` for where their SQL differs;
 - :mod:`.migrations` — the schema, as numbered migrations;
 - one repository per aggregate — :mod:`.reports`, :mod:`.roles`, :mod:`.guides`,
   :mod:`.answers`, :mod:`.outbox` — each holding its own SQL and returning typed
@@ -14,16 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from .answers import AnswerRepository
-from .db import Database
+from .db import Database, open_database
 from .guides import GuideRepository
 from .migrations import migrate
 from .outbox import OutboxRepository
 from .reports import ReportRepository
 from .roles import RoleRepository
+from .url import DatabaseURL
 
 
 class Store:
-    """The database and its repositories; open with ``await Store.open(path)``."""
+    """The database and its repositories; open with ``await Store.open(url)``."""
 
     def __init__(self, database: Database):
         self.database = database
@@ -34,8 +36,9 @@ class Store:
         self.outbox = OutboxRepository(database)
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        database = await Database.open(path)
+    async def open(cls, database_url: str | Path | DatabaseURL) -> Store:
+        """Open the database (a URL, or a Path for an SQLite file) and bring its schema up to date."""
+        database = await open_database(database_url)
         try:
             await migrate(database)
         except BaseException:

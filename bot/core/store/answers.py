@@ -25,7 +25,9 @@ class AnswerRepository:
         """Remember which question the answer ``message_id`` answered, for feedback on it later."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT OR REPLACE INTO answered (chat_id, message_id, question, brand, tip, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                """INSERT INTO answered (chat_id, message_id, question, brand, tip, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (chat_id, message_id) DO UPDATE
+                   SET question = excluded.question, brand = excluded.brand, tip = excluded.tip, created_at = excluded.created_at""",
                 (chat_id, message_id, _clip(question), brand, tip, time.time()),
             )
 

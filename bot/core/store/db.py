@@ -1,46 +1,78 @@
-"""The connection core: one aiosqlite connection, opened carefully, and the only place where
-transactions begin and end.
+"""The connection core: the only place where transactions begin and end, over SQLite or PostgreSQL.
 
-Like sqlite-utils' ``Database`` it knows no table: the repositories bring their own SQL, so a
-second engine can later sit behind the same repositories. What it does own is how writes
-happen: a WAL journal (readers never block the writer), ``synchronous=FULL``, foreign keys, a
-busy timeout, every write in its own ``BEGIN IMMEDIATE`` transaction behind one lock, and a
-group commit that writes many small pieces of work in one transaction, each in its own
-savepoint. Callers hear that a write happened only after it is committed.
+Like sqlite-utils' ``Database`` it knows no table: the repositories bring their own SQL (written
+once, in SQLite's spelling; :mod:`.dialect` rewrites it for PostgreSQL). What it does own is how
+writes happen: every write in a transaction that commits when its block ends, and a group commit
+that writes many small pieces of work in one transaction, each in its own savepoint. Callers
+hear that a write happened only after it is committed. :mod:`.sqlite` and :mod:`.postgres` hold
+what each engine needs on top (pragmas and one writer; a connection pool and advisory locks).
+
+Reads that must stream (the export, ``authbot db copy``) go through :func:`open_reader`: a
+plain synchronous connection, a server-side cursor on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Generic, Iterable, Sequence, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-import aiosqlite
+from .dialect import Dialect
+from .url import DatabaseURL
 
-Row = sqlite3.Row
 Params = Sequence[object]
 T = TypeVar("T")
 
-PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 MAX_BATCH = 200  # pieces of work committed together at most (group commit)
 
 
-class Reads:
-    """Queries: what a repository may run on the database at any time.
+class Row(Protocol):
+    """A result row, read by position or by column name (sqlite3.Row, or :class:`NamedRow`)."""
 
-    Each call is one trip to aiosqlite's thread (statement and rows together): a report's
-    insert runs several statements, and the trips, not SQLite, set its latency.
-    """
+    def __getitem__(self, key: Any) -> Any: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def keys(self) -> list[str]: ...
 
-    def __init__(self, connection: aiosqlite.Connection):
-        self._connection = connection
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return list(await self._connection.execute_fetchall(sql, params))
+class NamedRow:
+    """A row from a driver that returns plain tuples, readable by name as sqlite3.Row is."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, values: Sequence[Any], index: dict[str, int]):
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._values[key if isinstance(key, int) else self._index[key]]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or reached; the message names it, without its password."""
+
+
+class Reads(ABC):
+    """Queries: what a repository may run on the database at any time."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row; for queries that find at most a few (by key, or an aggregate)."""
@@ -58,18 +90,32 @@ class Written:
     """What a write statement did."""
 
     rowcount: int
-    last_id: int | None
 
 
 class Transaction(Reads):
     """Writes are only possible inside :meth:`Database.transaction`, which hands out one of these."""
 
-    async def execute(self, sql: str, params: Params = ()) -> Written:
-        cursor = await self._connection.execute(sql, params)  # a write is done once executed; no need to close
-        return Written(cursor.rowcount, cursor.lastrowid)
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> Written: ...
 
-    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._connection.executemany(sql, rows)
+    @abstractmethod
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    @abstractmethod
+    async def lock(self, name: str) -> None:
+        """Hold the lock ``name`` until this transaction ends: writers that take it run one at a time.
+
+        For a check that reads before it writes (the hourly report limit, the next number), which
+        no row lock can cover because the rows it counts do not exist yet.
+        """
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an ``INSERT`` of one row and return its ``id``."""
+        return await self.scalar(f"{sql} RETURNING id", params)
+
+    @abstractmethod
+    async def follow_ids(self, table: str) -> None:
+        """After rows were inserted into ``table`` with their ids given, make new ids follow them."""
 
 
 @dataclass(eq=False)
@@ -81,46 +127,39 @@ class _Queued(Generic[T]):
 
 
 class Database(Reads):
-    """One connection, one writer at a time; open with ``await Database.open(path)``."""
+    """An open database; ``await open_database(url)`` opens the right one for the URL."""
 
-    def __init__(self, connection: aiosqlite.Connection):
-        super().__init__(connection)
-        self._write_lock = asyncio.Lock()
+    def __init__(self) -> None:
         self._queue: list[_Queued[Any]] = []
         self._committer: asyncio.Task[None] | None = None
 
-    @classmethod
-    async def open(cls, path: Path) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
-        connection.row_factory = Row
-        for pragma in PRAGMAS:
-            await connection.execute(f"PRAGMA {pragma}")
-        return cls(connection)
-
-    async def close(self) -> None:
-        await self._connection.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        async with self._write_lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield Transaction(self._connection)
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            await self._connection.execute("COMMIT")
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """How many migrations the database has had."""
+
+    @abstractmethod
+    async def set_schema_version(self, tx: Transaction, version: int) -> None: ...
+
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """The tables in the database, by name."""
 
     async def group_commit(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` in a transaction shared with whatever else is queued; its result once committed.
 
         Each piece of work runs in its own savepoint, so one that raises is undone alone and its
         caller gets the exception, while the others are kept. Every caller is answered only after
-        the commit that holds its work: with synchronous=FULL, one fsync per batch, not per write.
+        the commit that holds its work: one durable commit (one fsync) per batch, not per write.
         """
-        queued = _Queued(work, asyncio.get_running_loop().create_future())
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        queued = _Queued(work, future)
         self._queue.append(queued)
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_queued())
@@ -161,3 +200,35 @@ def _resolve(future: asyncio.Future[T], result: T) -> None:
 def _reject(future: asyncio.Future[Any], error: BaseException) -> None:
     if not future.done():
         future.set_exception(error)
+
+
+async def open_database(database: str | Path | DatabaseURL) -> Database:
+    """Open the database ``database`` names (a URL, or a Path for an SQLite file)."""
+    url = DatabaseURL.of(database)
+    if url.dialect.is_postgresql:
+        from .postgres import PostgresDatabase  # psycopg loads only for a PostgreSQL URL
+
+        return await PostgresDatabase.open(url)
+    from .sqlite import SqliteDatabase
+
+    return await SqliteDatabase.open(url.sqlite_path)
+
+
+class Reader(Protocol):
+    """A synchronous, read-only connection whose query results stream (not all in memory)."""
+
+    dialect: Dialect
+
+    def rows(self, sql: str, params: Params = ()) -> Iterator[Row]: ...
+
+
+def open_reader(database: str | Path | DatabaseURL) -> AbstractContextManager[Reader]:
+    """A streaming reader on ``database``, for exports and copies of any size."""
+    url = DatabaseURL.of(database)
+    if url.dialect.is_postgresql:
+        from .postgres import PostgresReader
+
+        return PostgresReader.open(url)
+    from .sqlite import SqliteReader
+
+    return SqliteReader.open(url.sqlite_path)

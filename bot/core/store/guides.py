@@ -25,6 +25,7 @@ class GuideRepository:
         there, and marks the phrasing it added as dealt with): if it raises, no version is kept.
         """
         async with self._db.transaction() as tx:
+            await tx.lock(f"guide-versions:{brand}")  # two uploads at once get versions n and n + 1
             version = await tx.scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM guide_versions WHERE brand = ?", (brand,))
             await tx.execute(
                 "INSERT INTO guide_versions (brand, version, sha256, content, installed_by, installed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",

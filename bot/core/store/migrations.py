@@ -1,7 +1,11 @@
 """The schema: numbered migrations, applied at start so an older database upgrades in place.
 
-The database's ``PRAGMA user_version`` is how many migrations it has had. Each runs in its own
-transaction, so a crash mid-upgrade leaves the database at the last complete version.
+One list for both engines: each migration is written in SQLite's spelling and
+:meth:`Dialect.ddl` gives PostgreSQL its types (identity ids, BIGINT, DOUBLE PRECISION, BYTEA).
+How many migrations a database has had is its ``PRAGMA user_version`` on SQLite and the
+``schema_version`` table on PostgreSQL. Each runs in its own transaction (PostgreSQL's DDL is
+transactional too), so a crash mid-upgrade leaves the database at the last complete version;
+on PostgreSQL a lock makes two processes starting at once upgrade one after the other.
 """
 
 from __future__ import annotations
@@ -149,14 +153,19 @@ MIGRATIONS: list[str] = [
 ]
 
 
-async def migrate(database: Database) -> None:
-    """Apply the migrations ``database`` has not had yet, in order."""
-    applied = await database.scalar("PRAGMA user_version")
-    for number, script in enumerate(MIGRATIONS[applied:], start=applied + 1):
+async def migrate(database: Database) -> int:
+    """Apply the migrations ``database`` has not had yet, in order; returns how many were applied."""
+    applied = 0
+    for number, script in enumerate(MIGRATIONS, start=1):
         async with database.transaction() as tx:
+            await tx.lock("migrations")
+            if await database.schema_version() >= number:
+                continue
             for statement in _statements(script):
-                await tx.execute(statement)
-            await tx.execute(f"PRAGMA user_version = {number}")
+                await tx.execute(database.dialect.ddl(statement))
+            await database.set_schema_version(tx, number)
+            applied += 1
+    return applied
 
 
 def _statements(script: str) -> list[str]:

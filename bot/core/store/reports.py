@@ -1,7 +1,8 @@
 """Suspected-counterfeit reports with their evidence records and status history.
 
 A report is written through the group commit (one fsync for many shoppers pressing Submit at
-once). A status change writes the history entry, the outbox row that tells the shopper and the
+once), under the ``reports`` lock: its duplicate check, the hourly limit and its number then see
+every report committed before it, on PostgreSQL too, whichever process wrote them. A status change writes the history entry, the outbox row that tells the shopper and the
 audit entry in one transaction. The hourly report limit and a team's brand scope are decided
 here, and only here.
 """
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 from ..reports import LIMITS, REPORTS_PER_HOUR, Draft, Photo, Status, check_transition, reference
-from .db import Database, Reads, Row, Transaction
+from .db import Database, Reader, Reads, Row, Transaction
 from .records import CaseFile, ReportRecord, SellerMention, StatusChange, Submitted
 from .roles import write_audit
 
@@ -53,7 +55,7 @@ def filter_sql(where: ReportFilter) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if where.brands is not None:
-        clauses.append(f"r.brand IN ({', '.join('?' for _ in where.brands)})" if where.brands else "0")
+        clauses.append(f"r.brand IN ({', '.join('?' for _ in where.brands)})" if where.brands else "1 = 0")
         params += sorted(where.brands)
     if where.status:
         clauses.append("r.status = ?")
@@ -65,6 +67,20 @@ def filter_sql(where: ReportFilter) -> tuple[str, list[object]]:
         clauses.append("r.created_at < ?")
         params.append(_epoch(where.until + dt.timedelta(days=1)))
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def export_rows(reader: Reader, where: ReportFilter) -> Iterator[Row]:
+    """Matching reports, oldest first, as raw rows streamed from ``reader``; each row's
+    ``evidence`` is the SHA-256 of every photo, joined by spaces.
+
+    Raw on purpose: building a typed record for each one made exporting 200,000 reports 15-35% slower.
+    """
+    clause, params = filter_sql(where)
+    evidence = reader.dialect.join_strings("sha256", " ", order_by="e.id")
+    return reader.rows(
+        f"SELECT r.*, (SELECT {evidence} FROM evidence e WHERE e.report_id = r.id) AS evidence FROM reports r{clause} ORDER BY r.id",
+        params,
+    )
 
 
 class ReportRepository:
@@ -141,11 +157,11 @@ class ReportRepository:
                 raise LookupError(f"no report {ref}")
             new = check_transition(row["status"], wanted)
             await tx.execute("UPDATE reports SET status = ?, updated_at = ? WHERE id = ?", (new.value, now, row["id"]))
-            change = await tx.execute(
+            change_id = await tx.insert(
                 "INSERT INTO status_history (report_id, from_status, to_status, changed_by, note, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (row["id"], row["status"], new.value, changed_by, _clip_note(note), now),
             )
-            await tx.execute("INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (row["id"], change.last_id, now))
+            await tx.execute("INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (row["id"], change_id, now))
             await write_audit(tx, changed_by, "status", row["reference"], f"{row['status']} -> {new.value}")
         updated = await self.find(ref)
         assert updated is not None
@@ -160,6 +176,7 @@ async def _check_hourly_limit(reads: Reads, user_id: int, now: float) -> None:
 
 async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft) -> Submitted:
     """One report with its evidence and first history entry (or the duplicate flagged)."""
+    await tx.lock("reports")
     now = time.time()
     if draft.order_number:
         existing = await tx.fetch_one("SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number))

@@ -28,7 +28,7 @@ class RoleRepository:
             "grant",
             grant,
             by,
-            "INSERT OR IGNORE INTO roles (user_id, role, brand, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO roles (user_id, role, brand, granted_by, granted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (grant.user_id, grant.role.value, grant.brand or "", by, time.time()),
         )
 
