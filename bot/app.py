@@ -128,6 +128,15 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def flood_limiter(per_second: int) -> AIORateLimiter | None:
+    """Telegram's flood limits: ``per_second`` messages to all chats together, 20 a minute per
+    group, retrying a 429 three times. None (no limiter) for 0: a local Bot API server or paid
+    broadcasts have no such limit, and the limiter's bookkeeping is then pure cost."""
+    if per_second <= 0:
+        return None
+    return AIORateLimiter(overall_max_rate=per_second, overall_time_period=1, max_retries=3)
+
+
 def build_application(
     settings: Settings,
     library: GuideLibrary,
@@ -155,7 +164,9 @@ def build_application(
         await persistence.close()
 
     builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder()).persistence(persistence)
-    builder = builder.rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+    limiter = rate_limiter or flood_limiter(settings.rate_limit)
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handlers([*reports.handlers(), *enforcement.handlers(), *admin.handlers(), *staff.handlers(), *shoppers.handlers()])
     app.add_handlers(shoppers.last_handlers())

@@ -33,6 +33,9 @@ class Settings:
     api_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    # Messages a second to all chats together (Telegram asks for at most 30); 0 turns the limiter
+    # off, for a local Bot API server or paid broadcasts. Groups keep 20 a minute either way.
+    rate_limit: int = 30
     # sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB; may hold a password, so never printed
     database_url: str | None = field(default=None, repr=False)
 
@@ -60,6 +63,7 @@ _ENV = {
     "AUTHBOT_ADMIN_IDS": "admin_ids",
     "AUTHBOT_LOG_LEVEL": "log_level",
     "AUTHBOT_DATABASE_URL": "database_url",
+    "AUTHBOT_RATE_LIMIT": "rate_limit",
 }
 
 
@@ -104,6 +108,8 @@ def _coerce(values: dict[str, object]) -> Settings:
             changes[key] = str(values[key]).strip()
     if "admin_ids" in values:
         changes["admin_ids"] = parse_admin_ids(values["admin_ids"])
+    if "rate_limit" in values:
+        changes["rate_limit"] = parse_rate_limit(values["rate_limit"])
     if changes.get("database_url"):
         check_database_url(str(changes["database_url"]))
     return replace(settings, **changes)
@@ -118,6 +124,17 @@ def check_database_url(url: str) -> str:
     except BadDatabaseURL as exc:
         raise ConfigError(str(exc)) from None
     return url
+
+
+def parse_rate_limit(raw: object) -> int:
+    """Messages a second overall: a whole number, 0 for no limiter."""
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"rate_limit must be a whole number of messages a second (0 = off), not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"rate_limit must be 0 (off) or more, not {value}")
+    return value
 
 
 def parse_admin_ids(raw: object) -> frozenset[int]:

@@ -60,7 +60,7 @@ def test_flags_override_everything_but_only_when_given() -> None:
     [
         ("data_dir = ", "cannot read config file"),
         ("authbot = 3\n", "[authbot] must be a table"),
-        ("[authbot]\ncolour = 'red'\ntoken_file = 'x'\n", "unknown setting(s): colour, token_file (known: admin_ids, api_url, data_dir, database_url, guides_dir, log_level, token)"),
+        ("[authbot]\ncolour = 'red'\ntoken_file = 'x'\n", "unknown setting(s): colour, token_file (known: admin_ids, api_url, data_dir, database_url, guides_dir, log_level, rate_limit, token)"),
         ("[authbot]\nadmin_ids = 'alice'\n", "admin ids must be Telegram user ids (numbers), got 'alice'"),
         (b"\xff\xfe not utf-8", "cannot read config file"),
     ],
@@ -187,3 +187,15 @@ def test_a_span_cut_by_a_long_line_is_closed_and_reopened() -> None:
     parts = split_html(line, limit=1000)
     assert len(parts) > 1
     assert all(p.startswith("<b>") and p.endswith("</b>") for p in parts)
+
+
+def test_the_rate_limit_is_telegrams_by_default_and_can_be_turned_off() -> None:
+    from bot.app import flood_limiter
+    from bot.config import ConfigError, load_settings
+
+    assert load_settings({}, config_file=None).rate_limit == 30
+    assert load_settings({"AUTHBOT_RATE_LIMIT": "0"}).rate_limit == 0
+    assert flood_limiter(0) is None and flood_limiter(30) is not None
+    for bad in ("fast", "-1", "2.5"):
+        with pytest.raises(ConfigError, match="rate_limit"):
+            load_settings({"AUTHBOT_RATE_LIMIT": bad})
