@@ -44,7 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings.with_overrides(guides_dir=Path(args.guides))
         if getattr(args, "database", None):
             settings = settings.with_overrides(database_url=check_database_url(args.database))
-        return args.handler(args, settings)
+        status: int = args.handler(args, settings)
+        return status
     except (UserError, ConfigError, GuidesNotFound) as exc:
         print(f"authbot: {exc}", file=sys.stderr)
         return EXIT_USAGE

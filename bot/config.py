@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
     from .core.store.url import DatabaseURL
@@ -51,7 +51,7 @@ class Settings:
         """Tip vectors of the semantic layer, cached by content hash."""
         return self.data_dir / "vectors"
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -99,7 +99,7 @@ def _read_toml(path: Path) -> dict[str, object]:
 
 def _coerce(values: dict[str, object]) -> Settings:
     settings = Settings()
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for key in ("guides_dir", "data_dir"):
         if key in values:
             changes[key] = Path(str(values[key]))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..library import GuideLibrary
 from ..store import Store
+from ..store.url import DatabaseURL
 from .access import Actor, Forbidden, Privilege, actor_of
 from .enforcement import EnforcementService
 from .errors import NotFound
@@ -32,7 +33,7 @@ __all__ = ["Actor", "Forbidden", "NotFound", "Privilege", "Services"]
 class Services:
     """Every use case over one database and one guide library."""
 
-    def __init__(self, store: Store, library: GuideLibrary, data_dir: Path, database: Path, admin_ids: frozenset[int]):
+    def __init__(self, store: Store, library: GuideLibrary, data_dir: Path, database: DatabaseURL, admin_ids: frozenset[int]):
         self.store = store
         self.library = library
         self._admin_ids = admin_ids

@@ -13,6 +13,7 @@ from typing import Literal
 from ..exports import export
 from ..store import Store
 from ..store.reports import ReportFilter
+from ..store.url import DatabaseURL
 from .access import Actor, Privilege
 
 Format = Literal["csv", "jsonl"]
@@ -27,7 +28,7 @@ class ExportSummary:
 
 
 class ExportService:
-    def __init__(self, store: Store, database: Path):
+    def __init__(self, store: Store, database: DatabaseURL):
         self._store = store
         self._database = database
 
