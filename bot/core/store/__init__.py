@@ -3,7 +3,7 @@
 - :mod:`.db` — the connection core (pragmas, transactions, the group commit), no table in sight;
 - :mod:`.migrations` — the schema, as numbered migrations;
 - one repository per aggregate — :mod:`.reports`, :mod:`.roles`, :mod:`.guides`,
-  :mod:`.answers`, :mod:`.outbox` — each holding its own SQL and returning typed
+  :mod:`.answers`, :mod:`.outbox`, :mod:`.console` — each holding its own SQL and returning typed
   :mod:`.records`.
 
 :class:`Store` opens the database, brings its schema up to date, and hands out the repositories.
@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .answers import AnswerRepository
+from .console import ConsoleRepository
 from .db import Database
 from .guides import GuideRepository
 from .migrations import migrate
@@ -32,6 +33,7 @@ class Store:
         self.guides = GuideRepository(database)
         self.answers = AnswerRepository(database)
         self.outbox = OutboxRepository(database)
+        self.console = ConsoleRepository(database)
 
     @classmethod
     async def open(cls, path: Path) -> Store:
