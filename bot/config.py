@@ -29,6 +29,12 @@ class Settings:
     api_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    # The web console (`authbot web`): where it listens, and the public address its sign-in
+    # links start with (https://… behind the reverse proxy). Without console_url, /console says
+    # the console is not set up.
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    console_url: str | None = None
 
     @property
     def database(self) -> Path:
@@ -50,6 +56,9 @@ _ENV = {
     "TELEGRAM_API_URL": "api_url",
     "AUTHBOT_ADMIN_IDS": "admin_ids",
     "AUTHBOT_LOG_LEVEL": "log_level",
+    "AUTHBOT_WEB_LISTEN": "web_listen",
+    "AUTHBOT_WEB_PORT": "web_port",
+    "AUTHBOT_CONSOLE_URL": "console_url",
 }
 
 
@@ -89,9 +98,11 @@ def _coerce(values: dict[str, object]) -> Settings:
     for key in ("guides_dir", "data_dir"):
         if key in values:
             changes[key] = Path(str(values[key]))
-    for key in ("token", "api_url", "log_level"):
+    for key in ("token", "api_url", "log_level", "web_listen", "console_url"):
         if key in values:
             changes[key] = str(values[key]).strip()
+    if "web_port" in values:
+        changes["web_port"] = parse_port(values["web_port"])
     if "admin_ids" in values:
         changes["admin_ids"] = parse_admin_ids(values["admin_ids"])
     return replace(settings, **changes)
@@ -103,6 +114,16 @@ def parse_admin_ids(raw: object) -> frozenset[int]:
         return frozenset(int(str(i)) for i in items if str(i))
     except ValueError as exc:
         raise ConfigError(f"admin ids must be Telegram user ids (numbers), got {raw!r}") from exc
+
+
+def parse_port(raw: object) -> int:
+    try:
+        port = int(str(raw))
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ConfigError(f"web_port must be a TCP port (1-65535), got {raw!r}")
+    return port
 
 
 def check_token(token: str | None) -> str:
