@@ -154,7 +154,7 @@ def build_application(
 
     async def post_init(app: AnyApplication) -> None:
         store = await persistence.store()
-        app.bot_data["services"] = Services(store, library, settings.data_dir, settings.database, settings.admin_ids)
+        app.bot_data["services"] = Services(store, library, settings.data_dir, settings.database, settings.admin_ids, settings.console_url)
         await register_commands(app)
         assert app.job_queue is not None
         app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")

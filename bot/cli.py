@@ -91,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--name", default="你", help="your display name")
     shell.set_defaults(handler=cmd_shell)
 
+    web = sub.add_parser("web", parents=[guides], help="the web console for enforcement teams (sign in with /console in the bot)")
+    web.add_argument("--listen", metavar="ADDR", help="address to listen on (default 127.0.0.1 or web_listen)")
+    web.add_argument("--port", type=_positive, help="port (default 8080 or web_port)")
+    web.add_argument("--console-url", metavar="URL", help="public address sign-in links start with (default console_url)")
+    web.set_defaults(handler=cmd_web)
+
     roles = sub.add_parser("roles", help="list, grant and revoke roles (admin, staff BRAND, enforcement [BRAND])")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("user_id", type=int, nargs="?")
@@ -290,6 +296,20 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
 
     load_guides(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
     asyncio.run(run_shell(settings, args.user, args.name))
+    return 0
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from .core.guides import load_guides
+    from .web.app import create_app
+
+    settings = settings.with_overrides(web_listen=args.listen, web_port=args.port, console_url=args.console_url)
+    load_guides(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
+    # proxy_headers: behind the reverse proxy on this host, X-Forwarded-Proto tells that the
+    # browser came over https (the session cookie is then Secure).
+    uvicorn.run(create_app(settings), host=settings.web_listen, port=settings.web_port, proxy_headers=True, log_level=settings.log_level.lower())
     return 0
 
 

@@ -38,6 +38,12 @@ class Settings:
     rate_limit: int = 30
     # sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB; may hold a password, so never printed
     database_url: str | None = field(default=None, repr=False)
+    # The web console (`authbot web`): where it listens, and the public address its sign-in
+    # links start with (https://… behind the reverse proxy). Without console_url, /console says
+    # the console is not set up.
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    console_url: str | None = None
 
     @property
     def database(self) -> DatabaseURL:
@@ -64,6 +70,9 @@ _ENV = {
     "AUTHBOT_LOG_LEVEL": "log_level",
     "AUTHBOT_DATABASE_URL": "database_url",
     "AUTHBOT_RATE_LIMIT": "rate_limit",
+    "AUTHBOT_WEB_LISTEN": "web_listen",
+    "AUTHBOT_WEB_PORT": "web_port",
+    "AUTHBOT_CONSOLE_URL": "console_url",
 }
 
 
@@ -103,9 +112,11 @@ def _coerce(values: dict[str, object]) -> Settings:
     for key in ("guides_dir", "data_dir"):
         if key in values:
             changes[key] = Path(str(values[key]))
-    for key in ("token", "api_url", "log_level", "database_url"):
+    for key in ("token", "api_url", "log_level", "database_url", "web_listen", "console_url"):
         if key in values:
             changes[key] = str(values[key]).strip()
+    if "web_port" in values:
+        changes["web_port"] = parse_port(values["web_port"])
     if "admin_ids" in values:
         changes["admin_ids"] = parse_admin_ids(values["admin_ids"])
     if "rate_limit" in values:
@@ -143,6 +154,16 @@ def parse_admin_ids(raw: object) -> frozenset[int]:
         return frozenset(int(str(i)) for i in items if str(i))
     except ValueError as exc:
         raise ConfigError(f"admin ids must be Telegram user ids (numbers), got {raw!r}") from exc
+
+
+def parse_port(raw: object) -> int:
+    try:
+        port = int(str(raw))
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ConfigError(f"web_port must be a TCP port (1-65535), got {raw!r}")
+    return port
 
 
 def check_token(token: str | None) -> str:

@@ -259,7 +259,7 @@ def report_card(catalog: Catalog, case: ReportCase, viewer: int | None, lang: La
     lines = [f"<b>{_e(report.reference)}</b>{dup}", f"• {say('label_status', lang)}：{say(f'status_{report.status}', lang)}"]
     lines += _report_lines(catalog, report, len(case.photos), lang)
     lines.append(say("report_history", lang))
-    lines += ["  " + _history_line(change, report, viewer, lang) for change in case.history]
+    lines += ["  " + history_line(change, report, viewer, lang) for change in case.history]
     rows: list[tuple[Button, ...]] = []
     if case.photos:
         rows.append((Button(say("report_detail_photos", lang, n=len(case.photos)), ReportPhotos(report.id)),))
@@ -269,9 +269,14 @@ def report_card(catalog: Catalog, case: ReportCase, viewer: int | None, lang: La
 
 
 def _report_lines(catalog: Catalog, report: ReportFields, photos: int, lang: Lang) -> list[str]:
+    return [f"• {say(label, lang)}：{_e(value) if value else say('not_given', lang)}" for label, value in report_fields(catalog, report, photos, lang)]
+
+
+def report_fields(catalog: Catalog, report: ReportFields, photos: int, lang: Lang) -> list[tuple[str, str | None]]:
+    """Every answer of a report as (label key in bot.texts, plain value or None): the card's lines, the console's table."""
     brand = catalog.brand(report.brand) if report.brand else None
     tip = brand.tip(report.failed_tip) if brand and report.failed_tip else None
-    fields = [
+    return [
         ("label_brand", brand.name if brand else (report.brand_other or report.brand)),
         ("label_product", report.product),
         ("label_platform", say(f"platform_{report.platform}", lang) if report.platform else None),
@@ -286,10 +291,9 @@ def _report_lines(catalog: Catalog, report: ReportFields, photos: int, lang: Lan
         ("label_photos", str(photos)),
         ("label_consent", say("yes" if report.consent else "no", lang)),
     ]
-    return [f"• {say(label, lang)}：{_e(value) if value else say('not_given', lang)}" for label, value in fields]
 
 
-def _history_line(change: StatusChange, report: ReportRecord, viewer: int | None, lang: Lang) -> str:
+def history_line(change: StatusChange, report: ReportRecord, viewer: int | None, lang: Lang) -> str:
     """``2026-11-30 10:02 · 已提交 → 审核中 · 打假团队 · 说明：…``: localized, and who by role."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(change.changed_at))
     new = say(f"status_{change.to_status}", lang)
@@ -452,6 +456,10 @@ def role_name(grant: Grant, lang: Lang) -> str:
 def whoami(actor: Actor, lang: Lang) -> Reply:
     names = ([say("role_admin", lang)] if actor.configured_admin else []) + [role_name(g, lang) for g in actor.grants]
     return Reply(say("whoami", lang, user_id=actor.user_id, roles="、".join(dict.fromkeys(names)) or say("role_shopper", lang)))
+
+
+def console_link(link: str, lang: Lang) -> Reply:
+    return Reply(say("console_link", lang, link=link))
 
 
 def role_change(change: RoleChange, granting: bool, lang: Lang) -> Reply:

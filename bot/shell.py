@@ -10,6 +10,9 @@ Buttons are printed numbered; typing the number presses it. Shell commands:
     /as ID [NAME]    become another Telegram user (an admin, brand staff, a shopper)
     /quit            leave (end of input does the same)
 
+The web console runs beside it on 127.0.0.1 (its address is printed at the start): send
+/console for a sign-in link, as enforcement staff would in Telegram.
+
 Anything else starting with / is a bot command and goes to the bot. Every document the bot
 sends (an export, an evidence pack, a tip file) is saved under the shell's data directory, in
 ``documents/``, and its path printed, so it can be opened.
@@ -30,6 +33,8 @@ from .app import build_application
 from .config import Settings
 from .core.library import GuideLibrary
 from .loopback import LoopbackBotAPI, SentMessage, SimUser, running
+from .web.app import create_app
+from .web.serve import serving
 
 SETTLE_SECONDS = 0.4   # the bot is done replying when it has been quiet this long
 MAX_WAIT_SECONDS = 10.0
@@ -95,13 +100,15 @@ async def run_shell(settings: Settings, user_id: int, name: str, inp: TextIO = s
     settings = dataclasses.replace(settings, data_dir=settings.data_dir / "shell", database_url=None, admin_ids=settings.admin_ids | {user_id})
     library = GuideLibrary.open(settings.guides_dir, settings.vectors_dir)
     terminal = Terminal(out, settings.data_dir / "documents")
-    async with LoopbackBotAPI() as server:
+    async with LoopbackBotAPI() as server, serving(create_app(settings, library), settings.web_listen, 0) as console:
+        settings = dataclasses.replace(settings, console_url=console)  # /console's links point at it
         server.on_bot_message = terminal.show
         app = build_application(settings, library, server.app_builder(), rate_limiter=AIORateLimiter(max_retries=3))
         async with running(app, poll_timeout=1):
             user = server.user(user_id, name, language_code="zh-hans")
             terminal.chat_id = user.id
             print(f"authbot shell · {len(library.catalog.brands)} brands · you are user {user_id} ({name}) · data in {settings.data_dir}", file=out)
+            print(f"web console: {console} (sign in: send /console)", file=out)
             print(HELP, file=out)
             await _chat(server, user, terminal, inp, out)
 

@@ -266,6 +266,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "evidence_usage": ("用法：/evidence 举报编号", "Usage: /evidence REFERENCE"),
     "no_report": ("没有找到举报 {ref}。", "No report {ref}."),
     "evidence_caption": ("{ref} 证据包：report.json、照片和 SHA-256 清单（manifest.json），可用 authbot evidence --verify 校验。", "{ref} evidence pack: report.json, photos and a SHA-256 manifest; check it with `authbot evidence --verify`."),
+    # --- the web console ----------------------------------------------------------------------
+    "console_link": (
+        "🖥 网页控制台登录链接（10 分钟内有效，只能用一次，请勿转发）：\n{link}",
+        "🖥 Your web console sign-in link (valid 10 minutes, works once; do not forward it):\n{link}",
+    ),
+    "console_off": ("网页控制台还没有配置（console_url）。", "The web console is not set up (console_url)."),
+    "console_private": ("为安全起见，请私聊我发送 /console。", "For safety, send /console to me in a private chat."),
 }
 
 

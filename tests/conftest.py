@@ -4,6 +4,7 @@ fresh database on each engine (``database_url``)."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import logging
 import pathlib
 import shutil
@@ -107,3 +108,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iter
     server: PostgresServer = request.getfixturevalue("postgres_server")
     with fresh_postgres_database(server.require()) as url:
         yield url
+
+
+# --- the real-browser tests ------------------------------------------------------------------
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives the Debian Chromium through chromedriver (CI installs them)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Under CI=true a skipped browser test is a failure: CI must prove the console in a real browser."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("browser") is not None and os.environ.get("CI") == "true":
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped under CI=true (install chromium and chromium-driver): {report.longrepr}"

@@ -51,3 +51,14 @@ def test_the_example_environment_names_every_setting_the_bot_reads() -> None:
     text = (DEPLOY / "authbot.env.example").read_text(encoding="utf-8")
     for name in ("TELEGRAM_BOT_TOKEN", "AUTHBOT_ADMIN_IDS", "TELEGRAM_API_URL", "AUTHBOT_LOG_LEVEL"):
         assert name in text
+
+
+def test_the_console_unit_runs_authbot_web_as_the_bots_user_on_loopback() -> None:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(DEPLOY / "authbot-web.service", encoding="utf-8")
+    service = parser["Service"]
+    assert service["ExecStart"].split()[-1] == "web" and service["User"] == "authbot" and service["StateDirectory"] == "authbot"
+    assert "AUTHBOT_WEB_LISTEN=127.0.0.1" in (DEPLOY / "authbot-web.service").read_text()
+    assert "X-Forwarded-Proto" in (DEPLOY / "reverse-proxy.md").read_text()
+    assert "AUTHBOT_CONSOLE_URL" in (DEPLOY / "authbot.env.example").read_text()

@@ -60,7 +60,7 @@ def test_flags_override_everything_but_only_when_given() -> None:
     [
         ("data_dir = ", "cannot read config file"),
         ("authbot = 3\n", "[authbot] must be a table"),
-        ("[authbot]\ncolour = 'red'\ntoken_file = 'x'\n", "unknown setting(s): colour, token_file (known: admin_ids, api_url, data_dir, database_url, guides_dir, log_level, rate_limit, token)"),
+        ("[authbot]\ncolour = 'red'\ntoken_file = 'x'\n", "unknown setting(s): colour, token_file (known: admin_ids, api_url, console_url, data_dir, database_url, guides_dir, log_level, rate_limit, token, web_listen, web_port)"),
         ("[authbot]\nadmin_ids = 'alice'\n", "admin ids must be Telegram user ids (numbers), got 'alice'"),
         (b"\xff\xfe not utf-8", "cannot read config file"),
     ],

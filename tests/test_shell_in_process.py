@@ -6,6 +6,7 @@ terminal reads. (tests/test_run_and_shell.py runs the shell as a separate proces
 from __future__ import annotations
 
 import asyncio
+import re
 import io
 import threading
 import time
@@ -100,7 +101,9 @@ async def test_the_shell_answers_presses_buttons_and_switches_users(settings: Se
     out = screen.getvalue()
     banner, as_shopper_first, mine_first, back_to_admin, ask, vote, blank_and_upload_usage, upload, photo_missing, guide, reports, detail, move, skip, as_usage, send_photo, seven = blocks(out)
 
-    assert banner.splitlines() == [f"authbot shell · 17 brands · you are user 1 (你) · data in {settings.data_dir / 'shell'}", HELP]
+    header, console, help_line = banner.splitlines()
+    assert header == f"authbot shell · 17 brands · you are user 1 (你) · data in {settings.data_dir / 'shell'}" and help_line == HELP
+    assert re.fullmatch(r"web console: http://127\.0\.0\.1:\d+ \(sign in: send /console\)", console)
     assert as_shopper_first == f"你> /as {SHOPPER} Shopper\n(shell) you are now user {SHOPPER}\n"
     assert ref in mine_first and "已提交" in mine_first and "→ chat" not in mine_first  # the shopper's own chat
     assert back_to_admin == "你> /as 1 你\n(shell) you are now user 1\n"

@@ -21,7 +21,7 @@ from bot.core.store import Store
 from bot.core.store.migrations import MIGRATIONS
 from bot.core.store.outbox import MAX_ATTEMPTS
 from bot.core.store.records import StatusChange
-from bot.core.store.reports import ReportFilter, TooManyReports
+from bot.core.store.reports import QueueOrder, ReportFilter, TooManyReports
 from bot.core.evidence import store_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,11 +143,12 @@ async def test_brand_scope_is_the_same_for_lists_sellers_and_exports(store: Stor
     for user, brand in [(1, "moutai"), (2, "nike"), (3, None)]:
         await store.reports.submit(user, user, _draft(brand))
     for scope, expected in [(None, {"moutai", "nike", None}), (frozenset({"moutai"}), {"moutai"}), (frozenset(), set())]:
-        page, total = await store.reports.page(ReportFilter(scope), 0, 10)
-        assert {r.brand for r in page} == expected and total == len(expected)
+        page, total = await store.reports.queue(ReportFilter(scope), QueueOrder.NEWEST, 0, 10)
+        assert {r.report.brand for r in page} == expected and total == len(expected)
+        assert sum((await store.reports.status_counts(ReportFilter(scope))).values()) == len(expected)
         assert {m.brand for m in await store.reports.seller_mentions(scope)} == expected
         assert {r["brand"] for r in iter_reports(database_url, ReportFilter(scope))} == expected
-    only_closed, total = await store.reports.page(ReportFilter(None, "closed"), 0, 10)
+    only_closed, total = await store.reports.queue(ReportFilter(None, "closed"), QueueOrder.NEWEST, 0, 10)
     assert only_closed == [] and total == 0
 
 

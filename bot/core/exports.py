@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import itertools
 import json
 from pathlib import Path
 from typing import IO, Iterator
@@ -66,22 +68,46 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def write_csv(records: Iterator[dict[str, object]], out: IO[str]) -> int:
-    """CSV for spreadsheets; ``out`` must be opened with encoding='utf-8-sig' and newline=''."""
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    count = 0
+def csv_lines(records: Iterator[dict[str, object]]) -> Iterator[str]:
+    """The header, then one CSV line per record, each cell spreadsheet-safe."""
+    line = io.StringIO()
+    writer = csv.writer(line)
+    for row in itertools.chain([COLUMNS], ([safe_cell(record[c]) for c in COLUMNS] for record in records)):
+        writer.writerow(row)
+        yield line.getvalue()
+        line.seek(0)
+        line.truncate()
+
+
+def jsonl_lines(records: Iterator[dict[str, object]]) -> Iterator[str]:
+    """One JSON object a line, values exactly as stored (no spreadsheet escaping)."""
     for record in records:
-        writer.writerow([safe_cell(record[c]) for c in COLUMNS])
-        count += 1
-    return count
+        yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def export_chunks(database: Path, where: ReportFilter, fmt: str, lines_per_chunk: int = 500) -> Iterator[str]:
+    """The whole export as text pieces of many lines; CSV starts with a BOM so Excel reads it as UTF-8."""
+    records = iter_reports(database, where)
+    lines = itertools.chain(["\ufeff"], csv_lines(records)) if fmt == "csv" else jsonl_lines(records)
+    while batch := "".join(itertools.islice(lines, lines_per_chunk)):
+        yield batch
+
+
+def write_csv(records: Iterator[dict[str, object]], out: IO[str]) -> int:
+    """CSV for spreadsheets; ``out`` must be opened with encoding='utf-8-sig' and newline=''. Returns the rows written."""
+    lines = csv_lines(records)
+    out.write(next(lines))  # the header
+    return _write_counted(lines, out)
 
 
 def write_jsonl(records: Iterator[dict[str, object]], out: IO[str]) -> int:
-    """One JSON object a line, values exactly as stored (no spreadsheet escaping)."""
+    return _write_counted(jsonl_lines(records), out)
+
+
+def _write_counted(lines: Iterator[str], out: IO[str]) -> int:
     count = 0
-    for record in records:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    for line in lines:
+        out.write(line)
         count += 1
     return count
 

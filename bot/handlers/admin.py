@@ -1,4 +1,5 @@
-"""Admins: grant and revoke roles, list them, add brands. And /whoami, for everyone."""
+"""Admins: grant and revoke roles, list them, add brands. And /whoami, for everyone, and /console,
+the web console's sign-in link, for everyone with a role."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from .. import presenter
 from ..core.services import Privilege
 from ..presenter import Reply
 from ..texts import say
-from .common import Context, Handler, actor, command_args, polite, send, services, user_lang
+from .common import Context, Handler, actor, command_args, is_group, polite, send, services, user_lang
 
 
 def handlers() -> list[Handler]:
     return [
         CommandHandler("whoami", whoami),
+        CommandHandler("console", console),
         CommandHandler("grant", grant),
         CommandHandler("revoke", revoke),
         CommandHandler("roles", roles),
@@ -27,6 +29,22 @@ def handlers() -> list[Handler]:
 async def whoami(update: Update, context: Context) -> None:
     assert update.effective_message is not None
     await send(update.effective_message, presenter.whoami(await actor(update, context), user_lang(update, context)))
+
+
+@polite
+async def console(update: Update, context: Context) -> None:
+    """/console: a one-time link that signs the person in to the web console (private chats only)."""
+    assert update.effective_message is not None
+    lang = user_lang(update, context)
+    if is_group(update.effective_message):
+        await send(update.effective_message, Reply(say("console_private", lang)))
+        return
+    try:
+        link = await services(context).console.sign_in_link(await actor(update, context))
+    except LookupError:
+        await send(update.effective_message, Reply(say("console_off", lang)))
+        return
+    await send(update.effective_message, presenter.console_link(link, lang))
 
 
 @polite

@@ -8,7 +8,7 @@ service, and renders the typed result; refusals come back as :class:`Forbidden` 
 - :mod:`.reports` — shoppers reporting a suspected fake;
 - :mod:`.enforcement` — listing, opening and moving reports, repeat-offending sellers;
 - :mod:`.exports` — CSV/JSONL exports; :mod:`.evidence` — evidence packs;
-- :mod:`.roles` — granting and revoking roles.
+- :mod:`.roles` — granting and revoking roles; :mod:`.console` — signing in to the web console.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..library import GuideLibrary
 from ..store import Store
 from ..store.url import DatabaseURL
 from .access import Actor, Forbidden, Privilege, actor_of
+from .console import ConsoleService
 from .enforcement import EnforcementService
 from .errors import NotFound
 from .evidence import EvidenceService
@@ -33,7 +34,9 @@ __all__ = ["Actor", "Forbidden", "NotFound", "Privilege", "Services"]
 class Services:
     """Every use case over one database and one guide library."""
 
-    def __init__(self, store: Store, library: GuideLibrary, data_dir: Path, database: DatabaseURL, admin_ids: frozenset[int]):
+    def __init__(
+        self, store: Store, library: GuideLibrary, data_dir: Path, database: DatabaseURL, admin_ids: frozenset[int], console_url: str | None = None
+    ):
         self.store = store
         self.library = library
         self._admin_ids = admin_ids
@@ -43,6 +46,7 @@ class Services:
         self.exports = ExportService(store, database)
         self.evidence = EvidenceService(store, data_dir)
         self.roles = RoleService(store, self._known_brand, admin_ids)
+        self.console = ConsoleService(store, admin_ids, console_url)
 
     async def actor(self, user_id: int) -> Actor:
         """The user's roles right now (looked up for every privileged action)."""

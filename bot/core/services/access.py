@@ -7,14 +7,17 @@ gets :class:`Forbidden` if the actor may not; front doors turn that into the pol
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ..roles import Grant, Role
 from ..store import Store
+from ..store.reports import ReportFilter
 
 
 class Privilege(StrEnum):
+    USE_CONSOLE = "use the console"  # anyone with a role
     MANAGE_ROLES = "manage roles"  # admins
     ADD_BRAND = "add a brand"  # admins
     EDIT_GUIDE = "edit a guide"  # the brand's staff, admins
@@ -47,6 +50,11 @@ class Actor:
         return self.configured_admin or any(g.role is Role.ADMIN for g in self.grants)
 
     @property
+    def has_role(self) -> bool:
+        """Whether the person holds any role at all (who may use the web console)."""
+        return self.configured_admin or bool(self.grants)
+
+    @property
     def report_scope(self) -> frozenset[str] | None:
         """Brands whose reports the actor may see: None means all; empty means none."""
         if self.is_admin or any(g.role is Role.ENFORCEMENT and g.brand is None for g in self.grants):
@@ -62,6 +70,8 @@ class Actor:
         """Whether the actor may use ``privilege`` for ``brand`` (None: for some brand at least)."""
         if self.is_admin:
             return True
+        if privilege is Privilege.USE_CONSOLE:
+            return self.has_role
         if privilege is Privilege.EDIT_GUIDE:
             return any(g.role is Role.STAFF and (brand is None or g.brand == brand) for g in self.grants)
         if privilege is Privilege.ENFORCE:
@@ -73,6 +83,17 @@ class Actor:
         """Raise :class:`Forbidden` unless the actor may use ``privilege`` for ``brand``."""
         if not self.may(privilege, brand):
             raise Forbidden(privilege, brand)
+
+
+def scoped(actor: Actor, wanted: ReportFilter) -> ReportFilter:
+    """``wanted`` narrowed to the reports the actor may see (brands None: all of those).
+
+    Raises Forbidden if the actor may not enforce, or asks for a brand outside their scope.
+    """
+    for brand in sorted(wanted.brands or ()):
+        actor.require(Privilege.ENFORCE, brand)
+    actor.require(Privilege.ENFORCE)
+    return wanted if wanted.brands is not None else dataclasses.replace(wanted, brands=actor.report_scope)
 
 
 async def actor_of(store: Store, user_id: int, admin_ids: frozenset[int]) -> Actor:

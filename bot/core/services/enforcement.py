@@ -2,12 +2,13 @@
 shopper is told through the outbox, in the same transaction), rank repeat-offending sellers.
 
 A team scoped to some brands sees only their reports; a report outside the scope is answered
-exactly like one that does not exist. Lists, photo views and rankings are audited.
+exactly like one that does not exist. Lists, report and photo views and rankings are audited.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from ..evidence import path_for
 from ..reports import Photo, Status, check_transition, clean_text
 from ..sellers import Seller, rank_sellers
 from ..store import Store
-from ..store.records import ReportRecord, StatusChange
-from ..store.reports import ReportFilter
-from .access import Actor, Privilege
+from ..store.records import QueueRow, ReportRecord, StatusChange
+from ..store.reports import QueueOrder, ReportFilter
+from .access import Actor, Privilege, scoped
 from .errors import UnknownBrand, UnknownReport
 
 PAGE_SIZE = 8
@@ -31,6 +32,17 @@ class ReportPage:
     pages: int
     status: Status | None
     brand_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """A page of the web console's queue."""
+
+    rows: tuple[QueueRow, ...]
+    total: int
+    page: int  # from 0
+    pages: int
+    status_counts: Mapping[str, int]  # for the same filter, whatever the status
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +68,41 @@ class EnforcementService:
 
     async def page(self, actor: Actor, status: Status | None, brand_id: str | None, page: int) -> ReportPage:
         """One page of the reports the actor may see (of ``brand_id`` when given), newest first."""
-        actor.require(Privilege.ENFORCE, brand_id)
-        if brand_id is not None and not self._known_brand(brand_id):
-            raise UnknownBrand(brand_id)
-        brands = frozenset({brand_id}) if brand_id else actor.report_scope
-        found, total = await self._store.reports.page(ReportFilter(brands, status), page * PAGE_SIZE, PAGE_SIZE)
-        await self._store.roles.audit(actor.user_id, "list reports", brand_id, status)
-        return ReportPage(tuple(found), total, page, -(-total // PAGE_SIZE), status, brand_id)
+        wanted = ReportFilter(frozenset({brand_id}) if brand_id else None, status)
+        found = await self.queue(actor, wanted, QueueOrder.NEWEST, page, PAGE_SIZE)
+        return ReportPage(tuple(row.report for row in found.rows), found.total, page, found.pages, status, brand_id)
+
+    async def queue(self, actor: Actor, wanted: ReportFilter, order: QueueOrder, page: int, size: int) -> Queue:
+        """One page of the reports ``wanted`` that the actor may see, with the count of each status.
+
+        The counts cover the same filter, status aside, within the actor's scope: a scoped team
+        never counts another brand's reports.
+        """
+        for brand in sorted(wanted.brands or ()):
+            actor.require(Privilege.ENFORCE, brand)  # refused before telling whether the brand exists
+            if not self._known_brand(brand):
+                raise UnknownBrand(brand)
+        scope = scoped(actor, wanted)
+        rows, total = await self._store.reports.queue(scope, order, page * size, size)
+        counts = await self._store.reports.status_counts(dataclasses.replace(scope, status=None))
+        await self._store.roles.audit(actor.user_id, "list reports", ",".join(sorted(wanted.brands or ())) or None, wanted.status)
+        return Queue(tuple(rows), total, page, -(-total // size), counts)
 
     async def case(self, actor: Actor, report_id: int) -> ReportCase:
+        """A report with its history and photo records (audited as viewed)."""
         report = visible_report(actor, await self._store.reports.find_by_id(report_id), f"#{report_id}")
         case = await self._store.reports.case_file(report)
+        await self._store.roles.audit(actor.user_id, "view report", report.reference, None)
         return ReportCase(report, case.history, case.photos)
+
+    async def photo(self, actor: Actor, report_id: int, sha256: str) -> EvidencePhoto:
+        """One of the report's evidence photos by its SHA-256 (audited); anything else is not found."""
+        report = visible_report(actor, await self._store.reports.find_by_id(report_id), f"#{report_id}")
+        photo = next((p for p in await self._store.reports.evidence(report.id) if p.sha256 == sha256), None)
+        if photo is None:
+            raise UnknownReport(f"#{report_id}/{sha256[:64]}")
+        await self._store.roles.audit(actor.user_id, "view photo", report.reference, photo.sha256)
+        return EvidencePhoto(photo, self._on_disk(photo))
 
     async def photos(self, actor: Actor, report_id: int) -> tuple[ReportRecord, list[EvidencePhoto]]:
         """The report's evidence photos (audited as viewed)."""

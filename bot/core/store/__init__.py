@@ -4,7 +4,7 @@
   :mod:`.sqlite` and :mod:`.postgres` for each engine and :mod:`.dialect` for where their SQL differs;
 - :mod:`.migrations` — the schema, as numbered migrations;
 - one repository per aggregate — :mod:`.reports`, :mod:`.roles`, :mod:`.guides`,
-  :mod:`.answers`, :mod:`.outbox` — each holding its own SQL and returning typed
+  :mod:`.answers`, :mod:`.outbox`, :mod:`.console` — each holding its own SQL and returning typed
   :mod:`.records`.
 
 :class:`Store` opens the database, brings its schema up to date, and hands out the repositories.
@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .answers import AnswerRepository
+from .console import ConsoleRepository
 from .db import Database, open_database
 from .guides import GuideRepository
 from .migrations import migrate
@@ -34,6 +35,7 @@ class Store:
         self.guides = GuideRepository(database)
         self.answers = AnswerRepository(database)
         self.outbox = OutboxRepository(database)
+        self.console = ConsoleRepository(database)
 
     @classmethod
     async def open(cls, database_url: str | Path | DatabaseURL) -> Store:

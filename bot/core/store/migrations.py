@@ -150,6 +150,28 @@ MIGRATIONS: list[str] = [
     ALTER TABLE unanswered ADD COLUMN resolved_at REAL;
     ALTER TABLE feedback ADD COLUMN resolved_at REAL;
     """,
+    # 4: the web console's one-time sign-in links and sessions, both kept only as SHA-256 of
+    #    the secret (a copy of the database signs nobody in); the queue's newest-first order
+    """
+    CREATE TABLE console_links (
+        token_sha256 TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE console_sessions (
+        token_sha256 TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        csrf_token TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        ended_at REAL
+    );
+    CREATE INDEX console_sessions_user ON console_sessions (user_id);
+    CREATE INDEX reports_created ON reports (created_at);
+    CREATE INDEX reports_status_created ON reports (status, created_at);
+    """,
 ]
 
 

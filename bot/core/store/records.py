@@ -41,6 +41,15 @@ class ReportRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A report as the web console's queue lists it."""
+
+    report: ReportRecord
+    photos: int
+    last_change: float  # when its status last changed (or it was reported)
+
+
+@dataclass(frozen=True, slots=True)
 class Submitted:
     """The answer to a shopper pressing Submit: their reference, and whether it was a repeat."""
 

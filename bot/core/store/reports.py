@@ -13,10 +13,11 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from enum import StrEnum
 
 from ..reports import LIMITS, REPORTS_PER_HOUR, Draft, Photo, Status, check_transition, reference
 from .db import Database, Reader, Reads, Row, Transaction
-from .records import CaseFile, ReportRecord, SellerMention, StatusChange, Submitted
+from .records import CaseFile, QueueRow, ReportRecord, SellerMention, StatusChange, Submitted
 from .roles import write_audit
 
 HOUR = 3600.0
@@ -45,6 +46,23 @@ class ReportFilter:
     status: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None  # inclusive
+    platform: str | None = None
+    text: str | None = None  # found in the product, the shop or the shopper's description (any case)
+
+
+class QueueOrder(StrEnum):
+    """How the web console's queue is sorted."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    LAST_CHANGE = "last_change"  # the report whose status changed most recently first
+
+
+_QUEUE_ORDER_SQL = {
+    QueueOrder.NEWEST: "r.id DESC",
+    QueueOrder.OLDEST: "r.id ASC",
+    QueueOrder.LAST_CHANGE: "last_change DESC, r.id DESC",
+}
 
 
 def filter_sql(where: ReportFilter) -> tuple[str, list[object]]:
@@ -66,6 +84,12 @@ def filter_sql(where: ReportFilter) -> tuple[str, list[object]]:
     if where.until:
         clauses.append("r.created_at < ?")
         params.append(_epoch(where.until + dt.timedelta(days=1)))
+    if where.platform:
+        clauses.append("r.platform = ?")
+        params.append(where.platform)
+    if where.text:
+        clauses.append("(" + " OR ".join(f"LOWER(r.{c}) LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
+        params += [_like_pattern(where.text)] * len(_SEARCHED)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -81,6 +105,15 @@ def export_rows(reader: Reader, where: ReportFilter) -> Iterator[Row]:
         f"SELECT r.*, (SELECT {evidence} FROM evidence e WHERE e.report_id = r.id) AS evidence FROM reports r{clause} ORDER BY r.id",
         params,
     )
+
+
+_SEARCHED = ("product", "shop", "problem")
+
+
+def _like_pattern(text: str) -> str:
+    """``%text%`` for LIKE, lower-cased, with LIKE's own wildcards in ``text`` taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class ReportRepository:
@@ -114,15 +147,28 @@ class ReportRepository:
         return _report(row) if row is not None else None
 
     async def find_by_id(self, report_id: int) -> ReportRecord | None:
+        if not 0 < report_id < 2**63:  # no such report, and a 64-bit database integer could not even hold it
+            return None
         row = await self._db.fetch_one("SELECT * FROM reports WHERE id = ?", (report_id,))
         return _report(row) if row is not None else None
 
-    async def page(self, where: ReportFilter, offset: int, limit: int) -> tuple[list[ReportRecord], int]:
-        """One page of matching reports, newest first, and how many match in all."""
+    async def queue(self, where: ReportFilter, order: QueueOrder, offset: int, limit: int) -> tuple[list[QueueRow], int]:
+        """One page of the web console's queue: each report with its photo count and last status change."""
         clause, params = filter_sql(where)
         total = await self._db.scalar(f"SELECT COUNT(*) FROM reports r{clause}", params)
-        rows = await self._db.fetch_all(f"SELECT r.* FROM reports r{clause} ORDER BY r.id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
-        return [_report(r) for r in rows], total
+        rows = await self._db.fetch_all(
+            f"""SELECT r.*, (SELECT COUNT(*) FROM evidence e WHERE e.report_id = r.id) AS photo_count,
+                       (SELECT MAX(h.changed_at) FROM status_history h WHERE h.report_id = r.id) AS last_change
+                FROM reports r{clause} ORDER BY {_QUEUE_ORDER_SQL[order]} LIMIT ? OFFSET ?""",
+            [*params, limit, offset],
+        )
+        return [QueueRow(_report(r), r["photo_count"], r["last_change"] or r["created_at"]) for r in rows], total
+
+    async def status_counts(self, where: ReportFilter) -> dict[str, int]:
+        """How many matching reports are in each status (statuses with none are left out)."""
+        clause, params = filter_sql(where)
+        rows = await self._db.fetch_all(f"SELECT r.status, COUNT(*) FROM reports r{clause} GROUP BY r.status", params)
+        return {status: count for status, count in rows}
 
     async def evidence(self, report_id: int) -> list[Photo]:
         rows = await self._db.fetch_all(

@@ -104,7 +104,9 @@ class SqliteReader:
     @classmethod
     @contextmanager
     def open(cls, path: Path) -> Iterator[SqliteReader]:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # A streamed download may read each batch in another worker thread, one after the other:
+        # the read-only connection is never used by two threads at once.
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         try:
             connection.row_factory = sqlite3.Row
             yield cls(connection)
