@@ -285,9 +285,8 @@ def test_exports_stream_the_current_filter_spreadsheet_safe_and_audited(client: 
     assert [(a, t) for a, t, _ in audit(console_settings, "export")] == [(ENFORCER, "moutai"), (ENFORCER, None)]
 
 
-def test_a_scoped_team_gets_an_empty_scope_not_everything_when_it_has_no_brand(console_settings: Settings) -> None:
-    """Sanity of the database the console shares with the bot: the console's tables are there."""
+def test_the_console_keeps_its_links_and_sessions_in_the_bots_database(console_settings: Settings) -> None:
     seed(console_settings)
-    with sqlite3.connect(console_settings.database) as db:
+    with sqlite3.connect(console_settings.database.sqlite_path) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"console_links", "console_sessions"} <= tables

@@ -23,7 +23,7 @@ from .url import DatabaseURL
 # Every table, parents before the tables whose foreign keys point at them.
 TABLES = (
     "reports", "evidence", "status_history", "notifications", "roles", "audit", "guide_versions",
-    "answered", "feedback", "unanswered", "conversations", "user_data",
+    "answered", "feedback", "unanswered", "conversations", "user_data", "console_links", "console_sessions",
 )
 COPY_BATCH = 1000
 _CHECKSUM_MODULUS = 2**256
