@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 
 Q ?= 毛台的瓶盖怎么看
 
-.PHONY: shell test coverage ask bench clean
+.PHONY: shell test lint coverage ask bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,lint]'
 	touch $(STAMP)
 
 shell: $(STAMP)
@@ -22,6 +22,11 @@ ask: $(STAMP)  # make ask Q="..."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)  # zero findings is the bar: ruff (rules and formatting) and mypy (strict on bot/core)
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/mypy
 
 coverage: $(STAMP)  # line coverage of bot/ (settings in pyproject.toml, [tool.coverage.*])
 	$(BIN)/python -m pytest -q --cov=bot --cov-report=term

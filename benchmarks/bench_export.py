@@ -38,8 +38,20 @@ def build(database: Path, count: int) -> float:
                    price_cents, purchase_date, problem, official_check, consent, status, created_at, updated_at)
                VALUES (?, ?, ?, ?, 'zh', ?, ?, 'douyin_live', ?, 'https://v.douyin.com/x/', ?, 129900, '2026-11-20', ?, 'failed', 1, ?, ?, ?)""",
             (
-                (i, f"FW-2026-{i:06d}", 10_000 + i, 10_000 + i, BRANDS[i % len(BRANDS)], f"商品 {i}", f"店铺 {i % 5000}",
-                 f"DY{i:012d}", "=胶帽有褶皱，喷码模糊，芯片读不出" * 2, STATUSES[i % len(STATUSES)], now - i, now - i)
+                (
+                    i,
+                    f"FW-2026-{i:06d}",
+                    10_000 + i,
+                    10_000 + i,
+                    BRANDS[i % len(BRANDS)],
+                    f"商品 {i}",
+                    f"店铺 {i % 5000}",
+                    f"DY{i:012d}",
+                    "=胶帽有褶皱，喷码模糊，芯片读不出" * 2,
+                    STATUSES[i % len(STATUSES)],
+                    now - i,
+                    now - i,
+                )
                 for i in range(1, count + 1)
             ),
         )
@@ -67,7 +79,11 @@ def export(data_dir: Path, fmt: str, out: Path) -> tuple[float, float, int]:
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", script, sys.executable, "-m", "bot", "export", "--format", fmt, "--out", str(out)],
-        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     elapsed = time.perf_counter() - started
     peak_kib = int(done.stdout.strip().splitlines()[-1])
@@ -86,8 +102,9 @@ def main() -> None:
         print("|--------|---------|---------|-----------|-------------------|-----------|")
         for fmt in ("csv", "jsonl"):
             seconds, peak, size = export(data_dir, fmt, data_dir / f"out.{fmt}")
-            print(f"| {fmt:6} | {args.reports:,} | {seconds:7.1f} | {args.reports / seconds:9,.0f} | {peak:11.0f} MiB | {size / 2**20:6.0f} MiB |")
-
+            print(
+                f"| {fmt:6} | {args.reports:,} | {seconds:7.1f} | {args.reports / seconds:9,.0f} | {peak:11.0f} MiB | {size / 2**20:6.0f} MiB |"
+            )
 
 
 if __name__ == "__main__":

@@ -166,10 +166,14 @@ def main() -> None:
         rows.append(measure(Path(tmp), questions(Path(tmp)), f"{args.brands} generated brands"))
         rows[1]["peak_mib"] = one_build_peak_mib(Path(tmp))
     print(f"questions: the dev set + 300 of the guides' own, x 3 rounds; yaml C loader: {yaml.__with_libyaml__}")
-    print(f"semantic model: load {model_load:.2f} s, {model_mib:.0f} MiB resident; "
-          f"peak resident memory of this process (three builds of each) {_peak_mib():.0f} MiB")
-    print("| guides | brands | tips | YAML load | words index | tip vectors, empty cache | tip vectors, warm cache "
-          "| vectors in memory | peak memory, one build | whole build, best / median | p50 ms | p99 ms | max ms | first pass p50 / p99 ms |")
+    print(
+        f"semantic model: load {model_load:.2f} s, {model_mib:.0f} MiB resident; "
+        f"peak resident memory of this process (three builds of each) {_peak_mib():.0f} MiB"
+    )
+    print(
+        "| guides | brands | tips | YAML load | words index | tip vectors, empty cache | tip vectors, warm cache "
+        "| vectors in memory | peak memory, one build | whole build, best / median | p50 ms | p99 ms | max ms | first pass p50 / p99 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

@@ -26,10 +26,18 @@ from bot.core.store import Store  # noqa: E402
 
 def draft(n: int) -> Draft:
     return Draft(
-        brand="moutai", product=f"53度飞天 {n}", platform="douyin_live", shop="某酒水直播间",
-        link="https://v.douyin.com/abc123/", order_number=f"DY{n:012d}", price_cents=129900,
-        purchase_date="2026-11-20", problem="胶帽有褶皱，喷码模糊，芯片读不出" * 3, official_check="failed",
-        consent=True, photos=[Photo(f"{n:064x}", f"f{n}a", f"u{n}a", 250_000), Photo(f"{n + 1:064x}", f"f{n}b", f"u{n}b", 310_000)],
+        brand="moutai",
+        product=f"53度飞天 {n}",
+        platform="douyin_live",
+        shop="某酒水直播间",
+        link="https://v.douyin.com/abc123/",
+        order_number=f"DY{n:012d}",
+        price_cents=129900,
+        purchase_date="2026-11-20",
+        problem="胶帽有褶皱，喷码模糊，芯片读不出" * 3,
+        official_check="failed",
+        consent=True,
+        photos=[Photo(f"{n:064x}", f"f{n}a", f"u{n}a", 250_000), Photo(f"{n + 1:064x}", f"f{n}b", f"u{n}b", 310_000)],
     )
 
 

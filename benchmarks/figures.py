@@ -43,7 +43,9 @@ def _share(right: int, total: int) -> str:
 
 def main(names: list[str]) -> None:
     results = {name: figures(name) for name in names}
-    print("| set | brands | questions | top-1 tip | right tip within one tap | brand | out-of-scope refused | ≥ 0.9 confidence right |")
+    print(
+        "| set | brands | questions | top-1 tip | right tip within one tap | brand | out-of-scope refused | ≥ 0.9 confidence right |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, f in results.items():
         guides, _, role = SETS[name]

@@ -154,7 +154,9 @@ def build_application(
 
     async def post_init(app: AnyApplication) -> None:
         store = await persistence.store()
-        app.bot_data["services"] = Services(store, library, settings.data_dir, settings.database, settings.admin_ids, settings.console_url)
+        app.bot_data["services"] = Services(
+            store, library, settings.data_dir, settings.database, settings.admin_ids, settings.console_url
+        )
         await register_commands(app)
         assert app.job_queue is not None
         app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")
@@ -178,7 +180,9 @@ def build_application(
 async def register_commands(app: AnyApplication) -> None:
     """The command menu, in Chinese for Chinese clients and in English for everyone else."""
     await app.bot.set_my_commands([BotCommand(c, en) for c, _, en in COMMANDS], scope=BotCommandScopeDefault())
-    await app.bot.set_my_commands([BotCommand(c, zh) for c, zh, _ in COMMANDS], scope=BotCommandScopeDefault(), language_code="zh")
+    await app.bot.set_my_commands(
+        [BotCommand(c, zh) for c, zh, _ in COMMANDS], scope=BotCommandScopeDefault(), language_code="zh"
+    )
 
 
 async def on_error(update: object, context: Context) -> None:

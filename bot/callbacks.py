@@ -76,7 +76,7 @@ class Vote:
 
 @dataclass(frozen=True, slots=True)
 class ShowAlternatives:
-    """"其他问题" under answers sent before alternatives moved right under the answer (version 1 only)."""
+    """ "其他问题" under answers sent before alternatives moved right under the answer (version 1 only)."""
 
     refs: tuple[str, ...]
 

@@ -57,8 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     guides = argparse.ArgumentParser(add_help=False)
-    guides.add_argument("--guides", metavar="DIR", default=argparse.SUPPRESS, help="tip files directory (default ./brand_guides or AUTHBOT_GUIDES_DIR)")
-    parser = argparse.ArgumentParser(prog="authbot", parents=[guides], description="防伪dou知道: answer shoppers' authenticity questions from brand tip files.")
+    guides.add_argument(
+        "--guides",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="tip files directory (default ./brand_guides or AUTHBOT_GUIDES_DIR)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="authbot", parents=[guides], description="防伪dou知道: answer shoppers' authenticity questions from brand tip files."
+    )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[guides], help="answer one question as a shopper would see it")
@@ -79,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=cmd_eval)
 
     run = sub.add_parser("run", parents=[guides], help="run the bot on Telegram (long polling, or --webhook-url)")
-    run.add_argument("--api-url", metavar="URL", help="Bot API base URL, token appended (e.g. http://127.0.0.1:8081/bot); default Telegram's")
+    run.add_argument(
+        "--api-url", metavar="URL", help="Bot API base URL, token appended (e.g. http://127.0.0.1:8081/bot); default Telegram's"
+    )
     run.add_argument("--webhook-url", metavar="URL", help="public HTTPS URL Telegram posts updates to (webhook mode)")
     run.add_argument("--listen", default="127.0.0.1", metavar="ADDR", help="webhook server address (default 127.0.0.1)")
     run.add_argument("--port", type=_positive, default=8443, help="webhook server port (default 8443)")
@@ -141,7 +150,9 @@ STORE_COMMANDS = ("run", "roles", "export", "evidence", "status", "unanswered") 
 
 def _add_database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--database", metavar="URL", default=argparse.SUPPRESS,
+        "--database",
+        metavar="URL",
+        default=argparse.SUPPRESS,
         help="sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB (default AUTHBOT_DATABASE_URL, else the SQLite file in the data directory)",
     )
 
@@ -283,7 +294,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidToken:
         raise UserError("the Bot API rejected the token: check TELEGRAM_BOT_TOKEN") from None
     except NetworkError as exc:
-        print(f"authbot: cannot reach the Bot API{' at ' + settings.api_url if settings.api_url else ''}: {exc.message}", file=sys.stderr)
+        print(
+            f"authbot: cannot reach the Bot API{' at ' + settings.api_url if settings.api_url else ''}: {exc.message}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -309,7 +323,13 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     load_guides(settings.guides_dir)  # a missing guides directory is a one-line error, before anything starts
     # proxy_headers: behind the reverse proxy on this host, X-Forwarded-Proto tells that the
     # browser came over https (the session cookie is then Secure).
-    uvicorn.run(create_app(settings), host=settings.web_listen, port=settings.web_port, proxy_headers=True, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.web_listen,
+        port=settings.web_port,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+    )
     return 0
 
 
@@ -432,7 +452,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     wanted = ReportFilter(frozenset(b.lower() for b in args.brand) if args.brand else None, args.status, args.since, args.until)
     out = Path(args.out)
     try:
-        summary = _with_store(settings, lambda store: ExportService(store, settings.database).export(Actor.operator(), wanted, {args.format: out}))
+        summary = _with_store(
+            settings, lambda store: ExportService(store, settings.database).export(Actor.operator(), wanted, {args.format: out})
+        )
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
     print(f"exported {summary.count} reports to {args.out}", file=sys.stderr)
@@ -454,10 +476,16 @@ def cmd_evidence(args: argparse.Namespace, settings: Settings) -> int:
     if not args.reference or not args.out:
         raise UserError("usage: authbot evidence REFERENCE --out FILE.zip, or authbot evidence --verify FILE.zip")
     try:
-        pack = _with_store(settings, lambda store: EvidenceService(store, settings.data_dir).pack(Actor.operator(), args.reference, Path(args.out)))
+        pack = _with_store(
+            settings,
+            lambda store: EvidenceService(store, settings.data_dir).pack(Actor.operator(), args.reference, Path(args.out)),
+        )
     except UnknownReport as exc:
         raise UserError(str(exc)) from None
-    print(f"wrote {pack.path}" + (f"; {len(pack.missing_photos)} photo file(s) missing on disk" if pack.missing_photos else ""), file=sys.stderr)
+    print(
+        f"wrote {pack.path}" + (f"; {len(pack.missing_photos)} photo file(s) missing on disk" if pack.missing_photos else ""),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .core.store.url import DatabaseURL
@@ -57,7 +58,7 @@ class Settings:
         """Tip vectors of the semantic layer, cached by content hash."""
         return self.data_dir / "vectors"
 
-    def with_overrides(self, **changes: Any) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -171,5 +172,7 @@ def check_token(token: str | None) -> str:
     if not token:
         raise ConfigError("no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) or 'token' in authbot.toml")
     if not TOKEN_PATTERN.match(token.strip()):
-        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<35 letters, digits, - or _>' as @BotFather gives it")
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<35 letters, digits, - or _>' as @BotFather gives it"
+        )
     return token.strip()

@@ -269,7 +269,10 @@ def report_card(catalog: Catalog, case: ReportCase, viewer: int | None, lang: La
 
 
 def _report_lines(catalog: Catalog, report: ReportFields, photos: int, lang: Lang) -> list[str]:
-    return [f"• {say(label, lang)}：{_e(value) if value else say('not_given', lang)}" for label, value in report_fields(catalog, report, photos, lang)]
+    return [
+        f"• {say(label, lang)}：{_e(value) if value else say('not_given', lang)}"
+        for label, value in report_fields(catalog, report, photos, lang)
+    ]
 
 
 def report_fields(catalog: Catalog, report: ReportFields, photos: int, lang: Lang) -> list[tuple[str, str | None]]:
@@ -319,8 +322,13 @@ def report_page(catalog: Catalog, page: ReportPage, lang: Lang) -> Reply:
         return Reply(say("reports_none", lang))
     brand = catalog.brand(page.brand_id) if page.brand_id else None
     header = say(
-        "reports_page", lang, status=say(f"status_{page.status.value}", lang) if page.status else say("any_status", lang),
-        brand=f" · {brand.name if brand else page.brand_id}" if page.brand_id else "", page=page.page + 1, pages=page.pages, total=page.total,
+        "reports_page",
+        lang,
+        status=say(f"status_{page.status.value}", lang) if page.status else say("any_status", lang),
+        brand=f" · {brand.name if brand else page.brand_id}" if page.brand_id else "",
+        page=page.page + 1,
+        pages=page.pages,
+        total=page.total,
     )
     lines = [header] + [_report_line(catalog, r, lang) for r in page.reports]
     rows: list[tuple[Button, ...]] = [(Button(f"{r.reference} · {r.product[:20]}", OpenReport(r.id)),) for r in page.reports]
@@ -330,8 +338,16 @@ def report_page(catalog: Catalog, page: ReportPage, lang: Lang) -> Reply:
 
 def _report_line(catalog: Catalog, report: ReportRecord, lang: Lang) -> str:
     dup = say("dup_mark", lang, n=report.duplicates) if report.duplicates else ""
-    return say("report_line", lang, ref=report.reference, brand=_brand_name(catalog, report), product=report.product,
-               shop=report.shop, status=say(f"status_{report.status}", lang), dup=dup)
+    return say(
+        "report_line",
+        lang,
+        ref=report.reference,
+        brand=_brand_name(catalog, report),
+        product=report.product,
+        shop=report.shop,
+        status=say(f"status_{report.status}", lang),
+        dup=dup,
+    )
 
 
 def my_reports(catalog: Catalog, reports: list[ReportRecord], lang: Lang) -> Reply:
@@ -341,7 +357,9 @@ def my_reports(catalog: Catalog, reports: list[ReportRecord], lang: Lang) -> Rep
     lines = [say("my_reports", lang, n=len(reports))]
     for r in reports:
         when = time.strftime("%Y-%m-%d", time.localtime(r.created_at))
-        lines.append(f"• <b>{_e(r.reference)}</b> {_e(_brand_name(catalog, r))} · {_e(r.product)} · {when} · {say('status_' + r.status, lang)}")
+        lines.append(
+            f"• <b>{_e(r.reference)}</b> {_e(_brand_name(catalog, r))} · {_e(r.product)} · {when} · {say('status_' + r.status, lang)}"
+        )
     return Reply("\n".join(lines))
 
 
@@ -361,7 +379,15 @@ def sellers(ranked: list[Seller], lang: Lang, limit: int = 20) -> Reply:
     if not ranked:
         return Reply(say("sellers_none", lang))
     lines = [say("sellers_header", lang)] + [
-        say("seller_line", lang, rank=i, name=s.name, platform=say(f"platform_{s.platform}", lang), shoppers=len(s.shoppers), reports=s.reports)
+        say(
+            "seller_line",
+            lang,
+            rank=i,
+            name=s.name,
+            platform=say(f"platform_{s.platform}", lang),
+            shoppers=len(s.shoppers),
+            reports=s.reports,
+        )
         for i, s in enumerate(ranked[:limit], start=1)
     ]
     return Reply("\n".join(lines))
@@ -393,10 +419,16 @@ def publication(result: Publication, lang: Lang) -> Reply:
 def published(result: Published, lang: Lang) -> Reply:
     diff = result.changes
     text = say(
-        "published", lang, brand=result.brand.name, version=result.version,
-        added=len(diff.added), added_ids=", ".join(diff.added) or "-",
-        changed=len(diff.changed), changed_ids=", ".join(diff.changed) or "-",
-        removed=len(diff.removed), removed_ids=", ".join(diff.removed) or "-",
+        "published",
+        lang,
+        brand=result.brand.name,
+        version=result.version,
+        added=len(diff.added),
+        added_ids=", ".join(diff.added) or "-",
+        changed=len(diff.changed),
+        changed_ids=", ".join(diff.changed) or "-",
+        removed=len(diff.removed),
+        removed_ids=", ".join(diff.removed) or "-",
     )
     return Reply(text + ("\n" + say("published_brand_fields", lang) if diff.brand_changed else ""))
 
@@ -424,8 +456,15 @@ def missed_phrasings(brand: Brand, clusters: list[Cluster], lang: Lang, limit: i
     if not clusters:
         return [Reply(say("unanswered_none", lang, brand=brand.name))]
     items = [
-        Reply(say("unanswered_item", lang, count=c.count, question=c.question),
-              ((Button(say("add_as_question", lang), ChooseTipFor(brand.id, c.key)), Button(say("dismiss", lang), DismissPhrasing(brand.id, c.key))),))
+        Reply(
+            say("unanswered_item", lang, count=c.count, question=c.question),
+            (
+                (
+                    Button(say("add_as_question", lang), ChooseTipFor(brand.id, c.key)),
+                    Button(say("dismiss", lang), DismissPhrasing(brand.id, c.key)),
+                ),
+            ),
+        )
         for c in clusters[:limit]
     ]
     return [Reply(say("unanswered_header", lang, brand=brand.name)), *items]
@@ -470,7 +509,9 @@ def role_change(change: RoleChange, granting: bool, lang: Lang) -> Reply:
 def role_list(roles: RoleList, lang: Lang) -> Reply:
     if not roles.grants:
         return Reply(say("roles_none", lang, admins=", ".join(str(i) for i in sorted(roles.configured_admins)) or "-"))
-    return Reply("\n".join([say("roles_list", lang)] + [f"• <code>{g.user_id}</code> {_e(role_name(g, lang))}" for g in roles.grants]))
+    return Reply(
+        "\n".join([say("roles_list", lang)] + [f"• <code>{g.user_id}</code> {_e(role_name(g, lang))}" for g in roles.grants])
+    )
 
 
 # --- refusals ----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from .loopback import LoopbackBotAPI, SentMessage, SimUser, running
 from .web.app import create_app
 from .web.serve import serving
 
-SETTLE_SECONDS = 0.4   # the bot is done replying when it has been quiet this long
+SETTLE_SECONDS = 0.4  # the bot is done replying when it has been quiet this long
 MAX_WAIT_SECONDS = 10.0
 
 HELP = "输入问题直接提问；数字 = 按按钮；/upload FILE 上传文件；/photo FILE 发图片；/as ID 切换用户；/quit 退出"
@@ -97,7 +97,9 @@ async def run_shell(settings: Settings, user_id: int, name: str, inp: TextIO = s
     # Offline, the person at the terminal is the admin (user 1 by default), so every role can be
     # tried: /grant other ids, then /as ID to act as them. Its data is its own SQLite file, even
     # when the bot's database is PostgreSQL: the shell never touches real data.
-    settings = dataclasses.replace(settings, data_dir=settings.data_dir / "shell", database_url=None, admin_ids=settings.admin_ids | {user_id})
+    settings = dataclasses.replace(
+        settings, data_dir=settings.data_dir / "shell", database_url=None, admin_ids=settings.admin_ids | {user_id}
+    )
     library = GuideLibrary.open(settings.guides_dir, settings.vectors_dir)
     terminal = Terminal(out, settings.data_dir / "documents")
     async with LoopbackBotAPI() as server, serving(create_app(settings, library), settings.web_listen, 0) as console:
@@ -107,7 +109,10 @@ async def run_shell(settings: Settings, user_id: int, name: str, inp: TextIO = s
         async with running(app, poll_timeout=1):
             user = server.user(user_id, name, language_code="zh-hans")
             terminal.chat_id = user.id
-            print(f"authbot shell · {len(library.catalog.brands)} brands · you are user {user_id} ({name}) · data in {settings.data_dir}", file=out)
+            print(
+                f"authbot shell · {len(library.catalog.brands)} brands · you are user {user_id} ({name}) · data in {settings.data_dir}",
+                file=out,
+            )
             print(f"web console: {console} (sign in: send /console)", file=out)
             print(HELP, file=out)
             await _chat(server, user, terminal, inp, out)

@@ -4,8 +4,8 @@ fresh database on each engine (``database_url``)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import logging
+import os
 import pathlib
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -43,9 +43,7 @@ def make_app(loopback: LoopbackBotAPI) -> MakeApp:
     """
 
     @asynccontextmanager
-    async def make(
-        *handlers: BaseHandler[Any, Any, Any], post_init: PostInit | None = None
-    ) -> AsyncIterator[AnyApplication]:
+    async def make(*handlers: BaseHandler[Any, Any, Any], post_init: PostInit | None = None) -> AsyncIterator[AnyApplication]:
         builder = loopback.app_builder()
         if post_init is not None:
             builder = builder.post_init(post_init)
@@ -111,6 +109,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iter
 
 
 # --- the real-browser tests ------------------------------------------------------------------
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives the Debian Chromium through chromedriver (CI installs them)")

@@ -19,8 +19,14 @@ async def main(database: Path, start: int) -> None:
     n = start
     while True:
         draft = Draft(
-            brand="moutai", product=f"飞天 {n}", platform="douyin_live", shop="直播间", problem="胶帽起皱" * 20,
-            official_check="failed", consent=True, order_number=f"ORDER{n:08d}",
+            brand="moutai",
+            product=f"飞天 {n}",
+            platform="douyin_live",
+            shop="直播间",
+            problem="胶帽起皱" * 20,
+            official_check="failed",
+            consent=True,
+            order_number=f"ORDER{n:08d}",
             photos=[Photo(f"{n:064x}", f"file{n}", f"u{n}", 1024)],
         )
         submitted = await store.reports.submit(user_id=n, chat_id=n, draft=draft)  # a new shopper each time: no hourly limit

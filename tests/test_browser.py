@@ -9,7 +9,6 @@ Set AUTHBOT_SCREENSHOTS=1 to (re)write the README's screenshots in docs/screensh
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import re
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import rows, say
 
 from bot.config import Settings
 from bot.core.evidence import store_evidence
@@ -30,7 +30,6 @@ from bot.core.store import Store
 from bot.loopback import LoopbackBotAPI
 from bot.web.app import create_app
 from bot.web.serve import serving
-from helpers import rows, say
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +40,9 @@ NOTE = "鉴定为假冒，已转平台下架"
 
 webdriver = pytest.importorskip("selenium.webdriver")
 if not CHROMEDRIVER.exists() or shutil.which("chromium") is None:
-    pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
+    pytest.skip(
+        "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)", allow_module_level=True
+    )
 
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -65,14 +66,30 @@ async def seed(settings: Settings) -> None:
     photo = png(320, 200, (180, 35, 24))
     sha = store_evidence(settings.data_dir, photo, "image/png")
     reports = [
-        (SHOPPER, "moutai", "飞天 53度 500ml", "酒仙官方旗舰店", "douyin_live", [Photo(sha, "f1", "u1", len(photo), "image/png")]),
+        (
+            SHOPPER,
+            "moutai",
+            "飞天 53度 500ml",
+            "酒仙官方旗舰店",
+            "douyin_live",
+            [Photo(sha, "f1", "u1", len(photo), "image/png")],
+        ),
         (4002, "moutai", "茅台王子酒", "好酒直播间", "douyin_shop", []),
         (4003, "nike", "Air Jordan 1", "潮鞋小店", "other_app", []),
         (4004, "chowtaifook", "足金手镯", "金饰小铺", "offline", []),
     ]
     for user, brand, product, shop, platform, photos in reports:
-        draft = Draft(brand=brand, product=product, platform=platform, shop=shop, problem="瓶盖胶帽起皱，防伪码查不到",
-                      official_check="failed", consent=True, photos=photos, order_number=f"O{user}")
+        draft = Draft(
+            brand=brand,
+            product=product,
+            platform=platform,
+            shop=shop,
+            problem="瓶盖胶帽起皱，防伪码查不到",
+            official_check="failed",
+            consent=True,
+            photos=photos,
+            order_number=f"O{user}",
+        )
         await store.reports.submit(user, user, draft)
     await store.roles.grant(Grant(ENFORCER, Role.ENFORCEMENT, None), 1)
     await store.close()
@@ -133,7 +150,9 @@ async def test_from_console_in_the_chat_to_a_confirmed_report_with_the_shopper_t
             browser.find_element(By.CSS_SELECTOR, "a.ref").click()
             wait.until(EC.presence_of_element_located((By.ID, "move")))
             image = browser.find_element(By.CSS_SELECTOR, "img.evidence")
-            wait.until(lambda _: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 320)
+            wait.until(
+                lambda _: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 320
+            )
 
         def move(status: str, note: str) -> None:
             Select(browser.find_element(By.ID, "move-status")).select_by_value(status)

@@ -12,9 +12,7 @@ DEV_GUIDES = ROOT / "tests" / "data" / "eval" / "dev" / "guides"
 
 
 def authbot(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
 def test_ask_answers_as_a_shopper_would_see_it() -> None:
@@ -50,7 +48,10 @@ def test_validate_prints_each_error_and_exits_1(tmp_path: Path) -> None:
     (tmp_path / "moutai.yaml").write_text(good, encoding="utf-8")  # id does not match the name
     done = authbot("validate", str(tmp_path))
     assert done.returncode == 1
-    assert done.stdout.strip() == "moutai.yaml:3: brand.id: 'nike' must equal the file name's stem 'moutai' (rename the file to nike.yaml)"
+    assert (
+        done.stdout.strip()
+        == "moutai.yaml:3: brand.id: 'nike' must equal the file name's stem 'moutai' (rename the file to nike.yaml)"
+    )
     assert authbot("validate", str(tmp_path / "nike.yaml")).returncode == 0
 
 
@@ -77,5 +78,7 @@ def test_validate_reports_a_name_another_file_already_uses(tmp_path: Path) -> No
     assert done.returncode == 1
     lines = done.stdout.splitlines()
     assert 'nike.yaml:5: brand.aliases: "茅台" is already a name of moutai (贵州茅台)' in lines
-    assert any(line.startswith('moutai.yaml:') and "is already a name of nike" in line for line in lines)  # the clash is both files'
+    assert any(
+        line.startswith("moutai.yaml:") and "is already a name of nike" in line for line in lines
+    )  # the clash is both files'
     assert authbot("validate", str(tmp_path / "moutai.yaml")).returncode == 0  # alone, each file is fine

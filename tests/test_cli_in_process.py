@@ -68,13 +68,36 @@ def seed_reports(data_dir: Path) -> list[str]:
         try:
             sha = store_evidence(data_dir, PHOTO, "image/jpeg")
             drafts = [
-                Draft(brand="moutai", product="=HYPERLINK(\"http://evil\")", platform="douyin_live", shop="酒仙旗舰店",
-                      problem="胶帽起皱", official_check="failed", consent=True, price_cents=129900, purchase_date="2026-11-20",
-                      photos=[Photo(sha, "file-a", "u-a", len(PHOTO))]),
-                Draft(brand="moutai", product="飞天 53度", platform="offline", shop="某烟酒店", problem="喷码模糊",
-                      official_check="not_tried", consent=False),
-                Draft(brand="nike", product="AJ1", platform="douyin_shop", shop="潮鞋小店", problem="鞋标发虚",
-                      official_check="failed", consent=True),
+                Draft(
+                    brand="moutai",
+                    product='=HYPERLINK("http://evil")',
+                    platform="douyin_live",
+                    shop="酒仙旗舰店",
+                    problem="胶帽起皱",
+                    official_check="failed",
+                    consent=True,
+                    price_cents=129900,
+                    purchase_date="2026-11-20",
+                    photos=[Photo(sha, "file-a", "u-a", len(PHOTO))],
+                ),
+                Draft(
+                    brand="moutai",
+                    product="飞天 53度",
+                    platform="offline",
+                    shop="某烟酒店",
+                    problem="喷码模糊",
+                    official_check="not_tried",
+                    consent=False,
+                ),
+                Draft(
+                    brand="nike",
+                    product="AJ1",
+                    platform="douyin_shop",
+                    shop="潮鞋小店",
+                    problem="鞋标发虚",
+                    official_check="failed",
+                    consent=True,
+                ),
             ]
             return [(await store.reports.submit(100 + n, 100 + n, d)).reference for n, d in enumerate(drafts)]
         finally:
@@ -159,14 +182,18 @@ def test_ctrl_c_exits_130(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> No
 # --- validate -----------------------------------------------------------------------------------
 
 
-def test_validate_accepts_good_files_and_says_so_on_stderr(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_accepts_good_files_and_says_so_on_stderr(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "validate", str(DEV_GUIDES))
     assert code == 0 and out == ""
     assert sorted(line.split(":")[0] for line in err.splitlines()) == sorted(p.name for p in DEV_GUIDES.glob("*.yaml"))
     assert "moutai.yaml: ok (贵州茅台, 8 tips)" in err.splitlines()
 
 
-def test_validate_prints_every_error_on_stdout_and_exits_1(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_prints_every_error_on_stdout_and_exits_1(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = (DEV_GUIDES / "nike.yaml").read_text(encoding="utf-8")
     guides = tmp_path / "guides"
     guides.mkdir()
@@ -185,7 +212,9 @@ def test_validate_prints_every_error_on_stdout_and_exits_1(tmp_path: Path, data_
     assert code == 1 and out.startswith("notes.txt:")  # a file named outright is checked whatever its name
 
 
-def test_validate_a_path_that_does_not_exist_is_a_user_error(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_a_path_that_does_not_exist_is_a_user_error(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "validate", str(DEV_GUIDES / "nike.yaml"), str(tmp_path / "nope.yaml"))
     assert code == 2 and out == ""
     assert err == f"authbot: no such file or directory: {tmp_path / 'nope.yaml'}\n"
@@ -194,7 +223,9 @@ def test_validate_a_path_that_does_not_exist_is_a_user_error(tmp_path: Path, dat
 # --- eval ---------------------------------------------------------------------------------------
 
 
-def test_eval_prints_the_figures_by_kind_and_the_misses(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_prints_the_figures_by_kind_and_the_misses(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     questions = tmp_path / "questions.jsonl"
     lines = [
         {"q": "毛台的瓶盖胶帽怎么看", "brand": "moutai", "tip": "cap-seal", "kind": "typo"},
@@ -217,7 +248,9 @@ def test_eval_prints_the_figures_by_kind_and_the_misses(tmp_path: Path, data_dir
 
 
 @pytest.mark.parametrize("content", [None, "{not json\n", '{"brand": "moutai"}\n'])
-def test_eval_on_a_file_it_cannot_read_is_one_line(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], content: str | None) -> None:
+def test_eval_on_a_file_it_cannot_read_is_one_line(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], content: str | None
+) -> None:
     path = tmp_path / "questions.jsonl"
     if content is not None:
         path.write_text(content, encoding="utf-8")
@@ -232,11 +265,14 @@ def test_eval_on_a_file_it_cannot_read_is_one_line(tmp_path: Path, data_dir: Pat
 def test_unanswered_lists_the_most_asked_first_and_filters_by_brand(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "unanswered")
     assert code == 0 and out == "" and err == "no unanswered questions recorded\n"
-    seed_unanswered(data_dir, [
-        ("香奈儿包怎么辨别真假", 0.12, None),
-        ("香奈儿包怎么辨别真假？", 0.31, None),
-        ("茅台礼盒的丝带是什么颜色", 0.55, "moutai"),
-    ])
+    seed_unanswered(
+        data_dir,
+        [
+            ("香奈儿包怎么辨别真假", 0.12, None),
+            ("香奈儿包怎么辨别真假？", 0.31, None),
+            ("茅台礼盒的丝带是什么颜色", 0.55, "moutai"),
+        ],
+    )
     code, out, _ = run(capsys, "unanswered")
     first, second = out.splitlines()
     count, best, last = first.split("  best ")[0].strip(), first.split("best ")[1].split()[0], first.split("last ")[1]
@@ -258,12 +294,14 @@ def test_roles_grant_list_and_revoke(data_dir: Path, capsys: pytest.CaptureFixtu
     assert run(capsys, "roles", "grant", "42", "staff", "moutai") == (0, "grant: nothing to do\n", "")
     assert run(capsys, "roles", "grant", "43", "enforcement")[0] == 0
     code, out, _ = run(capsys, "roles", "list")
-    assert out.splitlines() == ["7\tadmin\t*\t(config)", "42\tstaff\tmoutai", "43\tenforcement\t*"]
+    assert code == 0 and out.splitlines() == ["7\tadmin\t*\t(config)", "42\tstaff\tmoutai", "43\tenforcement\t*"]
     assert run(capsys, "roles", "revoke", "42", "staff", "moutai") == (0, "revoke: done\n", "")
     assert run(capsys, "roles", "revoke", "42", "staff", "moutai") == (0, "revoke: nothing to do\n", "")
     assert "42\t" not in run(capsys, "roles", "list")[1]
     assert db_rows(data_dir, "SELECT actor, action, target, detail FROM audit ORDER BY id") == [
-        (None, "grant", "42", "staff moutai"), (None, "grant", "43", "enforcement *"), (None, "revoke", "42", "staff moutai"),
+        (None, "grant", "42", "staff moutai"),
+        (None, "grant", "43", "enforcement *"),
+        (None, "revoke", "42", "staff moutai"),
     ]
 
 
@@ -288,11 +326,14 @@ def test_status_moves_a_report_and_queues_the_shopper_a_message(data_dir: Path, 
     assert run(capsys, "status", ref.lower(), "under_review", "--note", "已转品牌方核实") == (0, f"{ref}: under_review\n", "")
     code, out, err = run(capsys, "status", ref, "closed")
     assert (code, out) == (2, "")
-    assert err == (f"authbot: a report that is under_review cannot become closed; "
-                   "it can become: confirmed_counterfeit, need_more_info, not_counterfeit\n")
+    assert err == (
+        "authbot: a report that is under_review cannot become closed; "
+        "it can become: confirmed_counterfeit, need_more_info, not_counterfeit\n"
+    )
     assert run(capsys, "status", "FW-2026-999999", "closed") == (2, "", "authbot: no report FW-2026-999999\n")
-    assert db_rows(data_dir, "SELECT from_status, to_status, changed_by, note FROM status_history WHERE from_status IS NOT NULL") == [
-        ("submitted", "under_review", None, "已转品牌方核实")]
+    assert db_rows(
+        data_dir, "SELECT from_status, to_status, changed_by, note FROM status_history WHERE from_status IS NOT NULL"
+    ) == [("submitted", "under_review", None, "已转品牌方核实")]
     assert db_rows(data_dir, "SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL") == [(1,)]
 
 
@@ -309,7 +350,7 @@ def test_export_csv_and_jsonl_to_a_file_with_filters(tmp_path: Path, data_dir: P
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert list(table[0]) == COLUMNS
     assert [r["reference"] for r in table] == refs
-    assert table[0]["product"] == "'=HYPERLINK(\"http://evil\")" and table[0]["price"] == "1299.00"
+    assert table[0]["product"] == '\'=HYPERLINK("http://evil")' and table[0]["price"] == "1299.00"
     assert table[0]["evidence_sha256"] == hashlib.sha256(PHOTO).hexdigest()
     assert (table[0]["consent"], table[1]["consent"]) == ("yes", "no")
 
@@ -317,14 +358,16 @@ def test_export_csv_and_jsonl_to_a_file_with_filters(tmp_path: Path, data_dir: P
     assert run(capsys, "export", "--format", "jsonl", "--brand", "MOUTAI", "--out", str(out_jsonl))[0] == 0
     records = [json.loads(line) for line in out_jsonl.read_text(encoding="utf-8").splitlines()]
     assert [r["reference"] for r in records] == refs[:2]
-    assert records[0]["product"] == "=HYPERLINK(\"http://evil\")"  # JSON keeps values exactly
+    assert records[0]["product"] == '=HYPERLINK("http://evil")'  # JSON keeps values exactly
 
     def count(*filters: str) -> str:
         return run(capsys, "export", *filters, "--out", str(tmp_path / "x.csv"))[2]
 
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     assert count("--status", "under_review") == f"exported 1 reports to {tmp_path / 'x.csv'}\n"
-    assert count("--brand", "moutai", "--brand", "nike", "--since", str(today - dt.timedelta(days=1)), "--until", str(today)).startswith("exported 3 ")
+    assert count(
+        "--brand", "moutai", "--brand", "nike", "--since", str(today - dt.timedelta(days=1)), "--until", str(today)
+    ).startswith("exported 3 ")
     assert count("--since", str(today + dt.timedelta(days=2))).startswith("exported 0 ")
     assert count("--until", str(today - dt.timedelta(days=2))).startswith("exported 0 ")
     assert count("--brand", "dyson").startswith("exported 0 ")
@@ -334,16 +377,24 @@ def test_export_csv_and_jsonl_to_a_file_with_filters(tmp_path: Path, data_dir: P
 
 def test_export_mistakes_are_one_line(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "x.csv"
-    assert run(capsys, "export", "--out", str(out)) == (2, "", f"authbot: no database at {data_dir / 'authbot.sqlite3'} (set AUTHBOT_DATA_DIR)\n")
+    assert run(capsys, "export", "--out", str(out)) == (
+        2,
+        "",
+        f"authbot: no database at {data_dir / 'authbot.sqlite3'} (set AUTHBOT_DATA_DIR)\n",
+    )
     seed_reports(data_dir)
     code, _, err = run(capsys, "export", "--out", str(tmp_path / "no" / "such" / "dir.csv"))
-    assert code == 2 and err.startswith(f"authbot: cannot write {tmp_path / 'no' / 'such' / 'dir.csv'}: ") and err.count("\n") == 1
+    assert (
+        code == 2 and err.startswith(f"authbot: cannot write {tmp_path / 'no' / 'such' / 'dir.csv'}: ") and err.count("\n") == 1
+    )
     with pytest.raises(SystemExit) as bad_date:
         main(["export", "--since", "20.11.2026", "--out", str(out)])
     assert bad_date.value.code == 2 and "expected a date like 2026-11-30, got '20.11.2026'" in capsys.readouterr().err
 
 
-def test_evidence_pack_is_made_verified_and_tampering_is_caught(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evidence_pack_is_made_verified_and_tampering_is_caught(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     refs = seed_reports(data_dir)
     pack = tmp_path / "pack.zip"
     assert run(capsys, "evidence", refs[0], "--out", str(pack)) == (0, "", f"wrote {pack}\n")
@@ -354,7 +405,9 @@ def test_evidence_pack_is_made_verified_and_tampering_is_caught(tmp_path: Path, 
     assert names == {"report.json", "manifest.json", f"photos/{sha}.jpg"}
     assert report["report"]["reference"] == refs[0] and report["status_history"][0]["to_status"] == "submitted"
     assert run(capsys, "evidence", "--verify", str(pack)) == (0, "", "ok: every file matches the manifest\n")
-    assert db_rows(data_dir, "SELECT actor, action, target FROM audit") == [(None, "evidence pack", refs[0])]  # None: the command line
+    assert db_rows(data_dir, "SELECT actor, action, target FROM audit") == [
+        (None, "evidence pack", refs[0])
+    ]  # None: the command line
 
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(pack) as src, zipfile.ZipFile(tampered, "w") as dst:
@@ -372,7 +425,9 @@ def test_evidence_pack_is_made_verified_and_tampering_is_caught(tmp_path: Path, 
     assert code == 1 and out.startswith("not a readable evidence pack: ")
 
 
-def test_evidence_pack_says_which_photos_are_missing_on_disk(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evidence_pack_says_which_photos_are_missing_on_disk(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     refs = seed_reports(data_dir)
     for stored in (data_dir / "evidence").rglob("*.jpg"):
         stored.unlink()
@@ -387,11 +442,16 @@ def test_evidence_pack_says_which_photos_are_missing_on_disk(tmp_path: Path, dat
     ("argv", "message"),
     [
         (["evidence"], "authbot: usage: authbot evidence REFERENCE --out FILE.zip, or authbot evidence --verify FILE.zip"),
-        (["evidence", "FW-2026-000001"], "authbot: usage: authbot evidence REFERENCE --out FILE.zip, or authbot evidence --verify FILE.zip"),
+        (
+            ["evidence", "FW-2026-000001"],
+            "authbot: usage: authbot evidence REFERENCE --out FILE.zip, or authbot evidence --verify FILE.zip",
+        ),
         (["evidence", "FW-2026-999999", "--out", "x.zip"], "authbot: no report FW-2026-999999"),
     ],
 )
-def test_evidence_mistakes_are_one_line(data_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+def test_evidence_mistakes_are_one_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     seed_reports(data_dir)
     assert run(capsys, *argv) == (2, "", message + "\n")
     assert not Path("x.zip").exists()
@@ -420,13 +480,17 @@ def test_a_missing_guides_directory_is_one_line_and_exit_2(
     assert not (tmp_path / "data" / "shell").exists()  # the shell did not start
 
 
-def test_the_guides_directory_from_the_environment_is_checked_too(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_guides_directory_from_the_environment_is_checked_too(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AUTHBOT_GUIDES_DIR", str(tmp_path / "gone"))
     code, out, err = run(capsys, "ask", "hi")
     assert code == 2 and out == "" and err.count("\n") == 1 and str(tmp_path / "gone") in err
 
 
-def test_a_guides_directory_with_only_broken_files_says_what_it_skipped(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_guides_directory_with_only_broken_files_says_what_it_skipped(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     guides = tmp_path / "guides"
     guides.mkdir()
     (guides / "broken.yaml").write_text("schema: [1\n", encoding="utf-8")
@@ -438,12 +502,16 @@ def test_a_guides_directory_with_only_broken_files_says_what_it_skipped(tmp_path
     ]
 
 
-def test_a_config_file_named_but_missing_is_one_line(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_config_file_named_but_missing_is_one_line(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AUTHBOT_CONFIG", str(tmp_path / "authbot.toml"))
     assert run(capsys, "unanswered") == (2, "", f"authbot: config file not found: {tmp_path / 'authbot.toml'}\n")
 
 
-def test_settings_come_from_authbot_toml_in_the_working_directory(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_come_from_authbot_toml_in_the_working_directory(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AUTHBOT_DATA_DIR")
     Path("authbot.toml").write_text(f'[authbot]\ndata_dir = "{tmp_path / "from-toml"}"\nadmin_ids = [5, 6]\n', encoding="utf-8")
     assert run(capsys, "roles", "list") == (0, "5\tadmin\t*\t(config)\n6\tadmin\t*\t(config)\n", "")
@@ -453,15 +521,23 @@ def test_settings_come_from_authbot_toml_in_the_working_directory(tmp_path: Path
     assert code == 2 and err.startswith("authbot: authbot.toml: unknown setting(s): colour (known: ")
 
 
-def test_run_without_a_token_is_one_line_and_never_starts(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    assert run(capsys, "run") == (2, "", "authbot: no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) or 'token' in authbot.toml\n")
+def test_run_without_a_token_is_one_line_and_never_starts(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, "run") == (
+        2,
+        "",
+        "authbot: no bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) or 'token' in authbot.toml\n",
+    )
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret-looking-but-malformed")
     code, _, err = run(capsys, "run")
     assert code == 2 and "TELEGRAM_BOT_TOKEN is malformed" in err and "secret-looking" not in err
     assert not (data_dir / "authbot.sqlite3").exists()
 
 
-def test_run_against_a_bot_api_that_is_not_there_says_so_and_exits_1(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_against_a_bot_api_that_is_not_there_says_so_and_exits_1(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import socket
 
     with socket.socket() as probe:  # a port nothing listens on
@@ -484,9 +560,18 @@ def test_no_command_prints_the_help_and_exits_2(data_dir: Path, capsys: pytest.C
     assert code == 2 and out == "" and err.startswith("usage: authbot") and "validate" in err and "evidence" in err
 
 
-@pytest.mark.parametrize(("argv", "complaint"), [(["match", "--top", "x"], "expected a whole number, got 'x'"), (["unanswered", "--limit", "-1"], "must be 0 or more"),
-                                                  (["export"], "the following arguments are required: --out"), (["frobnicate"], "invalid choice")])
-def test_argument_mistakes_are_argparse_usage_errors(data_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["match", "--top", "x"], "expected a whole number, got 'x'"),
+        (["unanswered", "--limit", "-1"], "must be 0 or more"),
+        (["export"], "the following arguments are required: --out"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_argument_mistakes_are_argparse_usage_errors(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str
+) -> None:
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bot.config import Settings
-from bot.loopback import LoopbackBotAPI
 from helpers import rows, say
 from web_helpers import CONSOLE_URL, ENFORCER, SHOPPER, write_seed
+
+from bot.config import Settings
+from bot.loopback import LoopbackBotAPI
 
 
 async def test_console_gives_a_link_to_a_person_with_a_role_only(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:  # type: ignore[no-untyped-def]

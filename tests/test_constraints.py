@@ -38,7 +38,9 @@ def test_every_dependency_in_pyproject_is_pinned_at_a_version_it_allows() -> Non
     for requirement in runtime_requirements():
         version = pinned.get(canonical(requirement.name))
         assert version is not None, f"{requirement.name} is a dependency but not in constraints.txt"
-        assert requirement.specifier.contains(version, prereleases=True), f"{requirement.name}=={version} is outside {requirement.specifier}"
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"{requirement.name}=={version} is outside {requirement.specifier}"
+        )
 
 
 def test_the_pins_are_the_runtime_dependencies_and_nothing_else() -> None:

@@ -22,7 +22,11 @@ def test_reports_survive_sigkill_at_random_points(tmp_path: Path) -> None:
     for round_number in range(KILLS):
         writer = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "report_writer.py"), str(database), str(round_number * 1_000_000)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         time.sleep(rng.uniform(0.3, 1.5))
         writer.send_signal(signal.SIGKILL)
@@ -34,7 +38,9 @@ def test_reports_survive_sigkill_at_random_points(tmp_path: Path) -> None:
         with sqlite3.connect(database) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             stored = {r[0] for r in db.execute("SELECT reference FROM reports")}
-            assert db.execute("SELECT COUNT(*) FROM reports r LEFT JOIN evidence e ON e.report_id = r.id WHERE e.id IS NULL").fetchone() == (0,)
+            assert db.execute(
+                "SELECT COUNT(*) FROM reports r LEFT JOIN evidence e ON e.report_id = r.id WHERE e.id IS NULL"
+            ).fetchone() == (0,)
         missing = [ref for ref in promised if ref not in stored]
         assert not missing, f"round {round_number}: {len(missing)} promised reports lost, e.g. {missing[:3]}"
     assert len(promised) > 100, "the writer hardly wrote anything; the test proves little"

@@ -32,8 +32,15 @@ def authbot(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 
 def _draft(n: int, photos: int = 2) -> Draft:
     return Draft(
-        brand="moutai", product=f"飞天 {n}", platform="douyin_live", shop="直播间", problem="胶帽起皱", official_check="failed",
-        consent=n % 2 == 0, order_number=f"ORDER{n}", price_cents=129900,
+        brand="moutai",
+        product=f"飞天 {n}",
+        platform="douyin_live",
+        shop="直播间",
+        problem="胶帽起皱",
+        official_check="failed",
+        consent=n % 2 == 0,
+        order_number=f"ORDER{n}",
+        price_cents=129900,
         photos=[Photo(f"{n * 10 + k:064x}", f"f{n}{k}", f"u{n}{k}", 1000 + k) for k in range(photos)],
     )
 
@@ -79,7 +86,11 @@ def test_the_database_url_comes_from_the_environment_or_the_config_file(tmp_path
 
 def test_a_database_that_does_not_answer_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = authbot(capsys, "unanswered", "--database", "postgresql://bot:secret@127.0.0.1:1/authbot")
-    assert code == 2 and err.startswith("authbot: cannot connect to postgresql://bot:***@127.0.0.1:1/authbot") and "secret" not in err
+    assert (
+        code == 2
+        and err.startswith("authbot: cannot connect to postgresql://bot:***@127.0.0.1:1/authbot")
+        and "secret" not in err
+    )
     assert authbot(capsys, "db", "check", "--database", "mysql://x")[2].startswith("authbot: database URL must be")
 
 
@@ -97,8 +108,12 @@ def test_under_ci_a_postgresql_test_fails_instead_of_skipping(monkeypatch: pytes
 
 
 def test_db_upgrade_applies_the_migrations_once(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert authbot(capsys, "db", "upgrade", "--database", database_url)[1].endswith(f"schema version {len(MIGRATIONS)} ({len(MIGRATIONS)} migration(s) applied)\n")
-    assert authbot(capsys, "db", "upgrade", "--database", database_url)[1].endswith(f"schema version {len(MIGRATIONS)} (0 migration(s) applied)\n")
+    assert authbot(capsys, "db", "upgrade", "--database", database_url)[1].endswith(
+        f"schema version {len(MIGRATIONS)} ({len(MIGRATIONS)} migration(s) applied)\n"
+    )
+    assert authbot(capsys, "db", "upgrade", "--database", database_url)[1].endswith(
+        f"schema version {len(MIGRATIONS)} (0 migration(s) applied)\n"
+    )
 
 
 def test_db_check_counts_every_table_and_finds_orphans(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,13 +149,19 @@ def _add_orphan_evidence(database_url: str) -> None:
 
 
 def test_db_check_on_a_missing_sqlite_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert authbot(capsys, "db", "check", "--database", f"sqlite:///{tmp_path}/none.sqlite3") == (2, "", f"authbot: no database at {tmp_path}/none.sqlite3\n")
+    assert authbot(capsys, "db", "check", "--database", f"sqlite:///{tmp_path}/none.sqlite3") == (
+        2,
+        "",
+        f"authbot: no database at {tmp_path}/none.sqlite3\n",
+    )
 
 
 # --- copy --------------------------------------------------------------------------------------
 
 
-def test_copy_sqlite_to_postgresql_and_back_keeps_every_row(tmp_path: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_copy_sqlite_to_postgresql_and_back_keeps_every_row(
+    tmp_path: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     original, back = f"sqlite:///{tmp_path}/original.sqlite3", f"sqlite:///{tmp_path}/back.sqlite3"
     asyncio.run(fill(original))
     with fresh_postgres_database(postgres_server.require()) as postgres:
@@ -173,8 +194,15 @@ async def _new_rows_follow_the_copied_ones(database_url: str) -> None:
 
 def test_copy_refuses_a_missing_source_and_itself(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing, target = f"sqlite:///{tmp_path}/none.sqlite3", f"sqlite:///{tmp_path}/t.sqlite3"
-    assert authbot(capsys, "db", "copy", "--from", missing, "--to", target) == (2, "", f"authbot: no database at {tmp_path}/none.sqlite3\n")
-    assert authbot(capsys, "db", "copy", "--from", target, "--to", target)[2] == "authbot: the source and the target are the same database\n"
+    assert authbot(capsys, "db", "copy", "--from", missing, "--to", target) == (
+        2,
+        "",
+        f"authbot: no database at {tmp_path}/none.sqlite3\n",
+    )
+    assert (
+        authbot(capsys, "db", "copy", "--from", target, "--to", target)[2]
+        == "authbot: the source and the target are the same database\n"
+    )
 
 
 async def test_the_copy_knows_every_table(database_url: str) -> None:
@@ -192,8 +220,12 @@ async def test_two_processes_writing_at_once_keep_the_hourly_limit_and_unique_nu
     """Two stores on one database, as two bot processes would be: the limit and numbering hold across both."""
     first, second = await Store.open(database_url), await Store.open(database_url)
     try:
-        same_shopper = [store.reports.submit(7, 7, _draft(n, photos=1)) for n, store in enumerate([first, second] * REPORTS_PER_HOUR * 2)]
-        others = [store.reports.submit(1000 + n, 1000 + n, _draft(1000 + n, photos=1)) for n, store in enumerate([first, second] * 20)]
+        same_shopper = [
+            store.reports.submit(7, 7, _draft(n, photos=1)) for n, store in enumerate([first, second] * REPORTS_PER_HOUR * 2)
+        ]
+        others = [
+            store.reports.submit(1000 + n, 1000 + n, _draft(1000 + n, photos=1)) for n, store in enumerate([first, second] * 20)
+        ]
         results = await asyncio.gather(*same_shopper, *others, return_exceptions=True)
         refused = [r for r in results if isinstance(r, TooManyReports)]
         failed = [r for r in results if isinstance(r, BaseException) and not isinstance(r, TooManyReports)]
@@ -233,4 +265,3 @@ def test_the_schema_gets_postgresql_types() -> None:
         "at DOUBLE PRECISION, content BYTEA, integers TEXT)"
     )
     assert SQLITE.ddl(ddl) == ddl
-

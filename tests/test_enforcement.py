@@ -12,12 +12,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-from bot.config import Settings
-from bot.core.reports import Draft, Photo
-from bot.core.evidence import store_evidence
-from bot.core.store import Store
 from helpers import say
 
+from bot.config import Settings
+from bot.core.evidence import store_evidence
+from bot.core.reports import Draft, Photo
+from bot.core.store import Store
 from bot.loopback import LoopbackBotAPI, SentMessage, SimUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,13 +25,12 @@ ADMIN, ENFORCER, MOUTAI_TEAM, SHOPPER = 1, 3001, 3002, 4001
 PHOTO = b"\xff\xd8\xff\xe0" + b"evidence" * 50
 
 
-
 async def seed(settings: Settings) -> list[str]:
     """Reports from several shoppers about a few shops, written the way shoppers write them."""
     store = await Store.open(settings.database)
     sha = store_evidence(settings.data_dir, PHOTO, "image/jpeg")
     rows = [
-        (SHOPPER, "moutai", "=HYPERLINK(\"http://evil\")", "酒仙官方旗舰店", [Photo(sha, "photo-file-id", "u1", len(PHOTO))]),
+        (SHOPPER, "moutai", '=HYPERLINK("http://evil")', "酒仙官方旗舰店", [Photo(sha, "photo-file-id", "u1", len(PHOTO))]),
         (4002, "moutai", "飞天 53度", "酒仙旗舰店", []),
         (4003, "moutai", "飞天", "酒仙 旗舰店 ", []),
         (4003, "moutai", "茅台王子", "好酒直播间", []),
@@ -39,8 +38,17 @@ async def seed(settings: Settings) -> list[str]:
     ]
     refs = []
     for user, brand, product, shop, photos in rows:
-        draft = Draft(brand=brand, product=product, platform="douyin_live", shop=shop, problem="+SUM(A1) 胶帽起皱",
-                      official_check="failed", consent=True, photos=photos, order_number=f"O{user}{len(refs)}")
+        draft = Draft(
+            brand=brand,
+            product=product,
+            platform="douyin_live",
+            shop=shop,
+            problem="+SUM(A1) 胶帽起皱",
+            official_check="failed",
+            consent=True,
+            photos=photos,
+            order_number=f"O{user}{len(refs)}",
+        )
         refs.append((await store.reports.submit(user, user, draft)).reference)
     await store.roles.grant(_grant(ENFORCER, None), ADMIN)
     await store.roles.grant(_grant(MOUTAI_TEAM, "moutai"), ADMIN)
@@ -54,7 +62,9 @@ def _grant(user: int, brand: str | None):  # type: ignore[no-untyped-def]
     return Grant(user, Role.ENFORCEMENT, brand)
 
 
-async def test_review_open_photos_and_move_to_confirmed_with_a_note(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+async def test_review_open_photos_and_move_to_confirmed_with_a_note(
+    loopback: LoopbackBotAPI, authbot, settings: Settings
+) -> None:
     refs = await seed(settings)
     enforcer, shopper = loopback.user(ENFORCER, "Enforcer"), loopback.user(SHOPPER, "Shopper")
     async with authbot():
@@ -78,8 +88,9 @@ async def test_review_open_photos_and_move_to_confirmed_with_a_note(loopback: Lo
         told = await shopper.next_reply(timeout=10)
     assert refs[0] in told.plain_text and "确认为假货" in told.plain_text and "已转平台下架" in told.plain_text
     with sqlite3.connect(settings.database.sqlite_path) as db:
-        assert db.execute("SELECT to_status, changed_by, note FROM status_history WHERE to_status != 'submitted' ORDER BY id").fetchall() == [
-            ("under_review", ENFORCER, None), ("confirmed_counterfeit", ENFORCER, "鉴定为假冒，已转平台下架")]
+        assert db.execute(
+            "SELECT to_status, changed_by, note FROM status_history WHERE to_status != 'submitted' ORDER BY id"
+        ).fetchall() == [("under_review", ENFORCER, None), ("confirmed_counterfeit", ENFORCER, "鉴定为假冒，已转平台下架")]
         assert {a for (a,) in db.execute("SELECT action FROM audit")} >= {"list reports", "view evidence", "status"}
 
 
@@ -95,15 +106,17 @@ async def test_export_opens_cleanly_in_a_spreadsheet(loopback: LoopbackBotAPI, a
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     header, first = table[0], table[1]
     assert header[:3] == ["reference", "status", "brand"] and len(table) == 5
-    assert first[header.index("product")] == "'=HYPERLINK(\"http://evil\")"  # no live formula
+    assert first[header.index("product")] == '\'=HYPERLINK("http://evil")'  # no live formula
     assert first[header.index("problem")].startswith("'+SUM")
     assert first[header.index("shop")] == "酒仙官方旗舰店"
     assert len(first[header.index("evidence_sha256")]) == 64
     records = [json.loads(line) for line in jsonl_file.document.decode().splitlines()]  # type: ignore[union-attr]
-    assert records[0]["product"] == "=HYPERLINK(\"http://evil\")" and len(records[0]["evidence_sha256"]) == 1
+    assert records[0]["product"] == '=HYPERLINK("http://evil")' and len(records[0]["evidence_sha256"]) == 1
 
 
-async def test_repeat_offenders_count_distinct_shoppers_once_per_shop(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+async def test_repeat_offenders_count_distinct_shoppers_once_per_shop(
+    loopback: LoopbackBotAPI, authbot, settings: Settings
+) -> None:
     await seed(settings)
     enforcer = loopback.user(ENFORCER, "Enforcer")
     async with authbot():
@@ -114,7 +127,9 @@ async def test_repeat_offenders_count_distinct_shoppers_once_per_shop(loopback: 
     assert "潮鞋小店" not in ranking.plain_text
 
 
-async def test_evidence_pack_verifies_and_tampering_is_caught(loopback: LoopbackBotAPI, authbot, settings: Settings, tmp_path: Path) -> None:
+async def test_evidence_pack_verifies_and_tampering_is_caught(
+    loopback: LoopbackBotAPI, authbot, settings: Settings, tmp_path: Path
+) -> None:
     refs = await seed(settings)
     enforcer = loopback.user(ENFORCER, "Enforcer")
     async with authbot():
@@ -145,14 +160,18 @@ async def test_a_brand_scoped_team_sees_and_exports_only_its_brand(loopback: Loo
         assert (await say(team, "/reports nike")).plain_text == "抱歉，你没有权限执行这个操作。"
         another_brands = (await say(team, f"/evidence {refs[4]}")).plain_text
         unknown = (await say(team, "/evidence FW-2026-999999")).plain_text
-        assert another_brands == f"没有找到举报 {refs[4]}。" and unknown == "没有找到举报 FW-2026-999999。"  # alike: nothing revealed
+        assert (
+            another_brands == f"没有找到举报 {refs[4]}。" and unknown == "没有找到举报 FW-2026-999999。"
+        )  # alike: nothing revealed
         assert (await say(team, "/export brand=nike")).plain_text == "抱歉，你没有权限执行这个操作。"
         await team.send("/export")
         done, csv_file, _ = await team.replies(3)
     assert "4 份" in done.plain_text and b"AJ1" not in csv_file.document  # type: ignore[operator]
 
 
-async def test_enforcement_commands_are_refused_to_shoppers_and_brand_staff(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+async def test_enforcement_commands_are_refused_to_shoppers_and_brand_staff(
+    loopback: LoopbackBotAPI, authbot, settings: Settings
+) -> None:
     refs = await seed(settings)
     shopper, staff = loopback.user(SHOPPER, "Shopper"), loopback.user(2001, "Staff")
     admin = loopback.user(ADMIN, "Admin")
@@ -174,7 +193,9 @@ async def test_buttons_check_the_role_when_pressed_not_when_shown(loopback: Loop
         await say(admin, "/revoke 2001 enforcement")
         refused = await former.press(detail, "→ 审核中")
         assert refused.show_alert and "没有权限" in (refused.text or "")
-        refused = await former.press(listing, next(label for row in listing.buttons for label, _ in row if label.startswith(refs[1])))
+        refused = await former.press(
+            listing, next(label for row in listing.buttons for label, _ in row if label.startswith(refs[1]))
+        )
         assert "没有权限" in (refused.text or "")
         await former.no_reply(within=0.5)
     with sqlite3.connect(settings.database.sqlite_path) as db:
@@ -189,8 +210,24 @@ def test_cli_export_streams_csv_and_jsonl(tmp_path: Path) -> None:
     for fmt in ("csv", "jsonl"):
         out = tmp_path / f"out.{fmt}"
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "export", "--format", fmt, "--brand", "moutai", "--since", "2020-01-01", "--out", str(out)],
-            capture_output=True, text=True, cwd=ROOT, env={"AUTHBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "export",
+                "--format",
+                fmt,
+                "--brand",
+                "moutai",
+                "--since",
+                "2020-01-01",
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={"AUTHBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
         )
         assert done.returncode == 0, done.stderr
         assert "exported 4 reports" in done.stderr
@@ -199,8 +236,16 @@ def test_cli_export_streams_csv_and_jsonl(tmp_path: Path) -> None:
 
 async def test_a_report_card_shows_names_titles_and_who_moved_it(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
     store = await Store.open(settings.database)
-    draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某店", problem="胶帽起皱", official_check="failed",
-                  consent=True, failed_tip="capsule-cap")
+    draft = Draft(
+        brand="moutai",
+        product="飞天",
+        platform="offline",
+        shop="某店",
+        problem="胶帽起皱",
+        official_check="failed",
+        consent=True,
+        failed_tip="capsule-cap",
+    )
     ref = (await store.reports.submit(SHOPPER, SHOPPER, draft)).reference
     await store.roles.grant(_grant(ENFORCER, None), ADMIN)
     await store.close()

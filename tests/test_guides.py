@@ -99,7 +99,10 @@ def test_the_brand_id_must_match_the_file_name() -> None:
         (("schema: 1", "schema: 2"), "demo.yaml:1: schema: must be 1 (the only version that exists)"),
         (("  id: demo", "  id: Demo_Brand"), "demo.yaml:3: brand.id: 'Demo_Brand' must be 2-40 characters"),
         (("    title: 看瓶盖", "    title: ''"), "demo.yaml:12: tips[0].title: must be a non-empty string"),
-        (("verify_url: https://example.com/verify", "verify_url: example.com"), "brand.official.verify_url: must be an http(s):// URL"),
+        (
+            ("verify_url: https://example.com/verify", "verify_url: example.com"),
+            "brand.official.verify_url: must be an http(s):// URL",
+        ),
         (("images: [cap.jpg,", "images: [../../etc/passwd,"), "tips[0].images[0]: must be an https URL or a path relative"),
         (("    answer_en: Check the cap.", "    answer_en: !!python/object:os.system ls"), "tips[0].answer_en: must be a string"),
     ],
@@ -125,7 +128,9 @@ def test_hostile_and_broken_files_are_refused_cleanly() -> None:
         prev = chr(ord(level) - 1)
         bomb += f"{level}: &{level} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
     assert any("unknown key" in e for e in errors_of(bomb))  # refused at once, never expanded
-    aliased = GOOD.replace("  aliases: [示例, Demo]", "  aliases: &names [示例, Demo]").replace("    keywords: [瓶盖]", "    keywords: *names")
+    aliased = GOOD.replace("  aliases: [示例, Demo]", "  aliases: &names [示例, Demo]").replace(
+        "    keywords: [瓶盖]", "    keywords: *names"
+    )
     assert any("tips[0].keywords: YAML anchors and aliases" in e for e in errors_of(aliased))
     assert errors_of(b"\xff\xfeschema: 1") == ["demo.yaml:1: not valid UTF-8 (byte 0xff); save the file as UTF-8"]
     assert errors_of("- a list\n- not a mapping\n") == ["demo.yaml:1: (document): must be a mapping of keys to values"]

@@ -59,7 +59,17 @@ def test_questions_find_their_tip(dev: Matcher, question: str, expected: tuple[s
 
 @pytest.mark.parametrize(
     "question",
-    ["香奈儿包怎么辨别真假", "LV老花是不是正品怎么看", "怎么申请退货退款", "我的快递三天了还没到", "你好", "真假", "😂😂😂", "asdkjhqwe", ""],
+    [
+        "香奈儿包怎么辨别真假",
+        "LV老花是不是正品怎么看",
+        "怎么申请退货退款",
+        "我的快递三天了还没到",
+        "你好",
+        "真假",
+        "😂😂😂",
+        "asdkjhqwe",
+        "",
+    ],
 )
 def test_out_of_scope_questions_get_no_answer(dev: Matcher, question: str) -> None:
     assert dev.match(question).answer is None

@@ -34,15 +34,15 @@ from bot.core.reports import (
         ("1299", 129900),
         ("¥1,299.00", 129900),
         ("1299元", 129900),
-        ("￥ 88", 8800),          # full-width yen sign, a space after it
-        ("1，299", 129900),       # full-width comma from a Chinese keyboard
+        ("￥ 88", 8800),  # full-width yen sign, a space after it
+        ("1，299", 129900),  # full-width comma from a Chinese keyboard
         ("1299块", 129900),
         ("1299 RMB", 129900),
         ("3999cny", 399900),
         ("1299.5", 129950),
         ("$12.34", 1234),
-        ("  0  ", 0),            # a gift: zero is a price
-        ("１２９９", 129900),      # full-width digits
+        ("  0  ", 0),  # a gift: zero is a price
+        ("１２９９", 129900),  # full-width digits
         ("10000000", 1_000_000_000),  # the ceiling itself is accepted
     ],
 )
@@ -80,7 +80,7 @@ TODAY = dt.date(2026, 11, 30)
         ("2026.11.20", "2026-11-20"),
         ("2026年11月20日", "2026-11-20"),
         ("2026 年 11 月 20 日", "2026-11-20"),
-        ("11月20日", "2026-11-20"),   # no year: this year
+        ("11月20日", "2026-11-20"),  # no year: this year
         ("11月20号", "2026-11-20"),
         ("11-20", "2026-11-20"),
         ("2026-11-30", "2026-11-30"),  # today itself
@@ -112,7 +112,9 @@ def test_a_date_in_the_future_is_refused(typed: str) -> None:
     assert refused.value.key == "future_date"
 
 
-@pytest.mark.parametrize("typed", ["上辈子", "", "明天", "2026-02-30", "13月1日", "11月32日", "1999-12-31", "20261120", "2026-11"])
+@pytest.mark.parametrize(
+    "typed", ["上辈子", "", "明天", "2026-02-30", "13月1日", "11月32日", "1999-12-31", "20261120", "2026-11"]
+)
 def test_a_date_that_is_not_one_is_refused(typed: str) -> None:
     with pytest.raises(FieldError) as refused:
         parse_date(typed, today=TODAY)
@@ -145,7 +147,7 @@ def test_a_douyin_share_blob_keeps_both_its_link_and_its_text() -> None:
 @pytest.mark.parametrize(
     ("typed", "link"),
     [
-        ("看这个 https://example.com/item. ", "https://example.com/item"),       # a sentence's full stop is not the link's
+        ("看这个 https://example.com/item. ", "https://example.com/item"),  # a sentence's full stop is not the link's
         ("链接：https://shop.example.cn/p?id=9，快看", "https://shop.example.cn/p?id=9"),  # Chinese punctuation ends it
         ("（https://example.com/a）", "https://example.com/a"),
     ],
@@ -162,7 +164,16 @@ def test_a_share_code_without_a_link_is_kept_as_the_code() -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["htp:/not a link", "www.", "www.example.com", "http://localhost", "https://.example.com", "ftp://example.com/x", "http://exa mple.com", "file:///etc/passwd"],
+    [
+        "htp:/not a link",
+        "www.",
+        "www.example.com",
+        "http://localhost",
+        "https://.example.com",
+        "ftp://example.com/x",
+        "http://exa mple.com",
+        "file:///etc/passwd",
+    ],
 )
 def test_something_that_tries_to_be_a_link_and_is_not_is_refused_as_a_bad_url(typed: str) -> None:
     with pytest.raises(FieldError) as refused:
@@ -218,7 +229,15 @@ def test_a_draft_survives_json_and_says_what_is_still_missing() -> None:
     data = draft.to_json() | {"field_from_a_newer_release": 1}
     restored = Draft.from_json(data)
     assert restored == draft and isinstance(restored.photos[0], Photo)
-    done = Draft(brand_other="某小众品牌", product="p", platform="offline", shop="s", problem="x", official_check="not_tried", consent=False)
+    done = Draft(
+        brand_other="某小众品牌",
+        product="p",
+        platform="offline",
+        shop="s",
+        problem="x",
+        official_check="not_tried",
+        consent=False,
+    )
     assert missing_fields(done) == []  # a shopper who declines contact has still answered
 
 
@@ -245,7 +264,13 @@ ALLOWED = {
     ("forwarded", "closed"),
 }
 STATUSES = [
-    "submitted", "under_review", "confirmed_counterfeit", "not_counterfeit", "need_more_info", "forwarded", "closed",
+    "submitted",
+    "under_review",
+    "confirmed_counterfeit",
+    "not_counterfeit",
+    "need_more_info",
+    "forwarded",
+    "closed",
 ]
 EVERY_MOVE = list(itertools.product(STATUSES, STATUSES))
 

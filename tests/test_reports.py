@@ -7,13 +7,12 @@ import hashlib
 import time
 
 import pytest
+from helpers import rows
 
 from bot.config import Settings
 from bot.core.reports import Draft
 from bot.core.store import Store
 from bot.handlers import reports
-from helpers import rows
-
 from bot.loopback import LoopbackBotAPI, SentMessage, SimUser
 
 JPEG_A = b"\xff\xd8\xff\xe0" + b"photo A" * 100
@@ -58,7 +57,9 @@ async def fill_after_brand(user: SimUser, first_question: SentMessage, order: st
     return await choose(user, consent_question, "同意")
 
 
-async def test_a_full_report_with_photos_is_committed_then_numbered(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+async def test_a_full_report_with_photos_is_committed_then_numbered(
+    loopback: LoopbackBotAPI, authbot, settings: Settings
+) -> None:
     alice = loopback.user(1001, "Alice")
     async with authbot():
         intro_and_brand = await alice.send("/report")
@@ -71,8 +72,25 @@ async def test_a_full_report_with_photos_is_committed_then_numbered(loopback: Lo
         done = await choose(alice, summary, "✅ 提交")
     ref = done.plain_text.split("编号 ")[1].split("。")[0]
     assert ref == f"FW-{time.gmtime().tm_year}-000001"  # the first report of the database, numbered in the UTC year it was filed
-    stored = rows(settings, "SELECT reference, brand, platform, shop, link, order_number, price_cents, purchase_date, official_check, consent, status FROM reports")
-    assert stored == [(ref, "moutai", "douyin_live", "酒水特卖直播间", "https://v.douyin.com/abc123/", "DY20261120001", 129900, "2026-11-20", "failed", 1, "submitted")]
+    stored = rows(
+        settings,
+        "SELECT reference, brand, platform, shop, link, order_number, price_cents, purchase_date, official_check, consent, status FROM reports",
+    )
+    assert stored == [
+        (
+            ref,
+            "moutai",
+            "douyin_live",
+            "酒水特卖直播间",
+            "https://v.douyin.com/abc123/",
+            "DY20261120001",
+            129900,
+            "2026-11-20",
+            "failed",
+            1,
+            "submitted",
+        )
+    ]
     evidence = rows(settings, "SELECT sha256, file_id FROM evidence ORDER BY id")
     assert [e[0] for e in evidence] == [hashlib.sha256(JPEG_A).hexdigest(), hashlib.sha256(JPEG_B).hexdigest()]
     for sha, file_id in evidence:
@@ -143,7 +161,9 @@ async def test_invalid_answers_are_asked_again(loopback: LoopbackBotAPI, authbot
     del photos_question
 
 
-async def test_an_abandoned_report_times_out_and_says_so(loopback: LoopbackBotAPI, authbot, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_abandoned_report_times_out_and_says_so(
+    loopback: LoopbackBotAPI, authbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(reports, "TIMEOUT_SECONDS", 1)
     alice = loopback.user(1001, "Alice")
     async with authbot():
@@ -193,13 +213,21 @@ async def test_limits_and_duplicates(loopback: LoopbackBotAPI, authbot, settings
         assert rows(settings, "SELECT COUNT(*), MAX(duplicates) FROM reports") == [(1, 1)]
         store = await Store.open(settings.database)
         for _ in range(4):
-            await store.reports.submit(1001, 1001, Draft(brand="nike", product="p", platform="other", shop="s", problem="x", official_check="not_tried", consent=False))
+            await store.reports.submit(
+                1001,
+                1001,
+                Draft(
+                    brand="nike", product="p", platform="other", shop="s", problem="x", official_check="not_tried", consent=False
+                ),
+            )
         await store.close()
         await alice.send("/report")
         assert "最多提交 5 份" in (await alice.next_reply()).plain_text
 
 
-async def test_status_changes_reach_the_shopper_and_myreports_lists_them(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+async def test_status_changes_reach_the_shopper_and_myreports_lists_them(
+    loopback: LoopbackBotAPI, authbot, settings: Settings
+) -> None:
     alice = loopback.user(1001, "Alice")
     async with authbot():
         await alice.send("/report")

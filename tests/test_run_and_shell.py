@@ -24,9 +24,21 @@ def _env(**extra: str) -> dict[str, str]:
 async def test_authbot_run_answers_through_a_self_hosted_bot_api(tmp_path: Path) -> None:
     async with LoopbackBotAPI(token=TOKEN) as server:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--api-url", server.base_url,
-            cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-            env=_env(TELEGRAM_BOT_TOKEN=TOKEN, AUTHBOT_DATA_DIR=str(tmp_path), HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9"),
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--api-url",
+            server.base_url,
+            cwd=ROOT,
+            stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            env=_env(
+                TELEGRAM_BOT_TOKEN=TOKEN,
+                AUTHBOT_DATA_DIR=str(tmp_path),
+                HTTP_PROXY="http://127.0.0.1:9",
+                HTTPS_PROXY="http://127.0.0.1:9",
+            ),
         )
         try:
             shopper = server.user(4242, "Operator's test")
@@ -54,7 +66,12 @@ def test_a_missing_or_malformed_token_is_one_line_and_exit_2(tmp_path: Path) -> 
 def test_the_shell_answers_and_presses_buttons_by_number(tmp_path: Path) -> None:
     script = "毛台的瓶盖怎么看\n1\n/brands\n/quit\n"
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "shell"], input=script, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", "shell"],
+        input=script,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=_env(AUTHBOT_DATA_DIR=str(tmp_path)),
     )
     assert done.returncode == 0, done.stderr
@@ -78,9 +95,23 @@ async def test_webhook_mode_accepts_only_requests_with_the_secret(tmp_path: Path
     async with LoopbackBotAPI(token=TOKEN) as server:
         shopper = server.user(4242, "Webhook shopper")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--api-url", server.base_url, "--webhook-url", hook,
-            "--listen", "127.0.0.1", "--port", str(port), "--secret-token", "S3cret-token",
-            cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--api-url",
+            server.base_url,
+            "--webhook-url",
+            hook,
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--secret-token",
+            "S3cret-token",
+            cwd=ROOT,
+            stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
             env=_env(TELEGRAM_BOT_TOKEN=TOKEN, AUTHBOT_DATA_DIR=str(tmp_path)),
         )
         try:
@@ -92,7 +123,9 @@ async def test_webhook_mode_accepts_only_requests_with_the_secret(tmp_path: Path
             update = {
                 "update_id": 1,
                 "message": {
-                    "message_id": 1, "date": int(time.time()), "text": "茅台瓶盖怎么看",
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "text": "茅台瓶盖怎么看",
                     "chat": {"id": 4242, "type": "private", "first_name": "Webhook shopper"},
                     "from": {"id": 4242, "is_bot": False, "first_name": "Webhook shopper"},
                 },
@@ -117,7 +150,12 @@ async def test_webhook_mode_accepts_only_requests_with_the_secret(tmp_path: Path
 
 def test_the_shell_saves_every_document_the_bot_sends_and_prints_where(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "shell"], input="/export\n/quit\n", cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", "shell"],
+        input="/export\n/quit\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=_env(AUTHBOT_DATA_DIR=str(tmp_path)),
     )
     assert done.returncode == 0, done.stderr

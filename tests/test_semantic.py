@@ -155,7 +155,12 @@ def test_the_same_question_gets_the_same_output_in_every_process(tmp_path: Path)
         env = {**os.environ, "PYTHONHASHSEED": seed, "AUTHBOT_DATA_DIR": str(tmp_path / seed)}
         done = subprocess.run(
             [sys.executable, "-m", "bot", "match", "--guides", str(ROOT / "brand_guides")],
-            input="\n".join(questions), capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+            input="\n".join(questions),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         outputs.add(done.stdout)

@@ -40,7 +40,11 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
 def test_the_permission_check_is_one_rule_for_every_privilege() -> None:
     assert MOUTAI_STAFF.may(Privilege.EDIT_GUIDE, "moutai") and not MOUTAI_STAFF.may(Privilege.EDIT_GUIDE, "nike")
     assert MOUTAI_STAFF.may(Privilege.EDIT_GUIDE) and not MOUTAI_STAFF.may(Privilege.ENFORCE)
-    assert MOUTAI_TEAM.may(Privilege.ENFORCE) and MOUTAI_TEAM.may(Privilege.ENFORCE, "moutai") and not MOUTAI_TEAM.may(Privilege.ENFORCE, "nike")
+    assert (
+        MOUTAI_TEAM.may(Privilege.ENFORCE)
+        and MOUTAI_TEAM.may(Privilege.ENFORCE, "moutai")
+        and not MOUTAI_TEAM.may(Privilege.ENFORCE, "nike")
+    )
     assert MOUTAI_TEAM.sees("moutai") and not MOUTAI_TEAM.sees(None) and ADMIN.sees(None)
     for privilege in Privilege:
         assert ADMIN.may(privilege, "nike") and Actor.operator().may(privilege)
@@ -60,24 +64,37 @@ async def test_publishing_says_which_version_it_made_and_who_may_publish(service
     with pytest.raises(Forbidden) as not_theirs:
         await services.guides.publish(MOUTAI_STAFF, (services.library.directory / "nike.yaml").read_bytes(), "nike.yaml")
     assert not_theirs.value.privilege is Privilege.EDIT_GUIDE
-    new_brand = moutai.replace(b"id: moutai", b"id: newbrand", 1).replace("name: 贵州茅台 Kweichow Moutai".encode(), "name: 新牌".encode())
-    new_brand = new_brand.replace("aliases: [茅台, 飞天茅台, 飞天, 茅台酒, 贵州茅台酒, 五星茅台, 53度飞天, i茅台, Moutai, Kweichow Moutai]".encode(), "aliases: [新牌子]".encode())
+    new_brand = moutai.replace(b"id: moutai", b"id: newbrand", 1).replace(
+        "name: 贵州茅台 Kweichow Moutai".encode(), "name: 新牌".encode()
+    )
+    new_brand = new_brand.replace(
+        "aliases: [茅台, 飞天茅台, 飞天, 茅台酒, 贵州茅台酒, 五星茅台, 53度飞天, i茅台, Moutai, Kweichow Moutai]".encode(),
+        "aliases: [新牌子]".encode(),
+    )
     with pytest.raises(Forbidden) as new:
         await services.guides.publish(MOUTAI_STAFF, new_brand, "newbrand.yaml")
     assert new.value.privilege is Privilege.ADD_BRAND
     assert isinstance(await services.guides.publish(ADMIN, new_brand, "newbrand.yaml"), Published)
     audited = await services.store.database.fetch_all("SELECT actor, action, target, detail FROM audit ORDER BY id")
-    assert [tuple(r) for r in audited] == [(2, "guide", "moutai", "v1 upload"), (2, "guide", "moutai", "v2 upload"), (1, "guide", "newbrand", "v1 upload")]
+    assert [tuple(r) for r in audited] == [
+        (2, "guide", "moutai", "v1 upload"),
+        (2, "guide", "moutai", "v2 upload"),
+        (1, "guide", "newbrand", "v1 upload"),
+    ]
 
 
-async def test_a_failed_install_keeps_no_version_and_serves_the_old_guide(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failed_install_keeps_no_version_and_serves_the_old_guide(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def full_disk(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(guide_service, "install", full_disk)
     moutai = (services.library.directory / "moutai.yaml").read_bytes()
     with pytest.raises(OSError):
-        await services.guides.publish(MOUTAI_STAFF, moutai.replace("title: 看红胶帽".encode(), "title: 新标题".encode(), 1), "moutai.yaml")
+        await services.guides.publish(
+            MOUTAI_STAFF, moutai.replace("title: 看红胶帽".encode(), "title: 新标题".encode(), 1), "moutai.yaml"
+        )
     assert await services.store.guides.versions("moutai") == []
     assert services.library.catalog.brand("moutai").tip("capsule-cap").title == "看红胶帽、瓶盖和瓶头喷码"  # type: ignore[union-attr]
 
@@ -102,7 +119,9 @@ async def test_a_phrasing_counts_as_dealt_with_only_when_its_guide_is_published(
 
 
 async def test_a_scoped_team_hears_the_same_for_another_brands_report_as_for_none(services: Services, tmp_path: Path) -> None:
-    draft = Draft(brand="nike", product="AJ1", platform="offline", shop="某店", problem="鞋标", official_check="failed", consent=True)
+    draft = Draft(
+        brand="nike", product="AJ1", platform="offline", shop="某店", problem="鞋标", official_check="failed", consent=True
+    )
     nike_report = (await services.reports.submit(7, 7, draft)).reference
     for reference in (nike_report, "FW-2026-999999"):
         with pytest.raises(UnknownReport) as unknown:

@@ -36,8 +36,16 @@ def test_the_environment_overrides_the_config_file(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     from_file = load_settings({"AUTHBOT_CONFIG": str(config)})
-    assert from_file == Settings(Path("/srv/guides"), Path("/srv/data"), None, "http://127.0.0.1:8081/bot", frozenset({1, 2}), "debug")
-    env = {"AUTHBOT_CONFIG": str(config), "AUTHBOT_DATA_DIR": "/var/lib/authbot", "AUTHBOT_ADMIN_IDS": "7, 8 9", "TELEGRAM_BOT_TOKEN": f" {TOKEN} ", "AUTHBOT_GUIDES_DIR": ""}
+    assert from_file == Settings(
+        Path("/srv/guides"), Path("/srv/data"), None, "http://127.0.0.1:8081/bot", frozenset({1, 2}), "debug"
+    )
+    env = {
+        "AUTHBOT_CONFIG": str(config),
+        "AUTHBOT_DATA_DIR": "/var/lib/authbot",
+        "AUTHBOT_ADMIN_IDS": "7, 8 9",
+        "TELEGRAM_BOT_TOKEN": f" {TOKEN} ",
+        "AUTHBOT_GUIDES_DIR": "",
+    }
     both = load_settings(env)
     assert both.data_dir == Path("/var/lib/authbot") and both.guides_dir == Path("/srv/guides")  # an empty variable is unset
     assert both.admin_ids == frozenset({7, 8, 9}) and both.token == TOKEN
@@ -60,7 +68,10 @@ def test_flags_override_everything_but_only_when_given() -> None:
     [
         ("data_dir = ", "cannot read config file"),
         ("authbot = 3\n", "[authbot] must be a table"),
-        ("[authbot]\ncolour = 'red'\ntoken_file = 'x'\n", "unknown setting(s): colour, token_file (known: admin_ids, api_url, console_url, data_dir, database_url, guides_dir, log_level, rate_limit, token, web_listen, web_port)"),
+        (
+            "[authbot]\ncolour = 'red'\ntoken_file = 'x'\n",
+            "unknown setting(s): colour, token_file (known: admin_ids, api_url, console_url, data_dir, database_url, guides_dir, log_level, rate_limit, token, web_listen, web_port)",
+        ),
         ("[authbot]\nadmin_ids = 'alice'\n", "admin ids must be Telegram user ids (numbers), got 'alice'"),
         (b"\xff\xfe not utf-8", "cannot read config file"),
     ],
@@ -82,7 +93,9 @@ def test_a_config_file_that_was_asked_for_must_exist(tmp_path: Path) -> None:
             load_settings(env, path)
 
 
-@pytest.mark.parametrize(("raw", "ids"), [("1,2 3", {1, 2, 3}), ([4, "5"], {4, 5}), ("", set()), (" 6 ", {6}), (-100123, {-100123})])
+@pytest.mark.parametrize(
+    ("raw", "ids"), [("1,2 3", {1, 2, 3}), ([4, "5"], {4, 5}), ("", set()), (" 6 ", {6}), (-100123, {-100123})]
+)
 def test_admin_ids_from_text_or_a_list(raw: object, ids: set[int]) -> None:
     assert parse_admin_ids(raw) == frozenset(ids)
 
@@ -125,7 +138,9 @@ def test_with_no_secrets_records_pass_untouched() -> None:
     assert (plain.msg, plain.args) == ("serving %d brands", (17,))
 
 
-def test_configure_logging_writes_to_stderr_without_the_token(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configure_logging_writes_to_stderr_without_the_token(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", list(root.handlers))  # given back after the test
     monkeypatch.setattr(root, "level", root.level)
@@ -154,7 +169,9 @@ def test_an_atomic_write_replaces_the_file_whole(tmp_path: Path) -> None:
     assert os.listdir(target.parent) == ["guide.yaml"]  # no temporary file left beside it
 
 
-def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "guide.yaml"
     target.write_bytes(b"old")
 

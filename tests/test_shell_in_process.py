@@ -6,13 +6,11 @@ terminal reads. (tests/test_run_and_shell.py runs the shell as a separate proces
 from __future__ import annotations
 
 import asyncio
-import re
 import io
+import re
 import threading
 import time
 from pathlib import Path
-
-import pytest
 
 from bot.config import Settings
 from bot.core.reports import Draft
@@ -55,8 +53,15 @@ async def seed_report(settings: Settings) -> str:
     """A report from a shopper, in the shell's own database (the shell keeps its data apart)."""
     store = await Store.open(settings.data_dir / "shell" / "authbot.sqlite3")
     try:
-        draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某烟酒店", problem="胶帽起皱",
-                      official_check="failed", consent=True)
+        draft = Draft(
+            brand="moutai",
+            product="飞天",
+            platform="offline",
+            shop="某烟酒店",
+            problem="胶帽起皱",
+            official_check="failed",
+            consent=True,
+        )
         return (await store.reports.submit(SHOPPER, SHOPPER, draft)).reference
     finally:
         await store.close()
@@ -76,33 +81,56 @@ async def test_the_shell_answers_presses_buttons_and_switches_users(settings: Se
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + b"photo" * 50)
     screen = io.StringIO()
-    typist = Typist(screen, [
-        (f"/as {SHOPPER} Shopper", None),  # the shopper has a chat with the bot: it can be told later
-        ("/myreports", None),
-        ("/as 1 你", None),
-        ("毛台的瓶盖怎么看", None),
-        ("1", None),                      # 👍 under the answer
-        ("   ", None),                    # blank lines are skipped
-        ("/upload", None),
-        (f"/upload {broken}", None),      # the admin publishes a broken tip file: refused with its line
-        ("/photo no-such-photo.jpg", None),
-        ("/guide moutai", None),          # the file in service comes back as a document
-        ("/reports", None),
-        ("1", None),                      # open the report
-        ("1", None),                      # → 审核中
-        ("/skip", None),                  # no note for the shopper
-        ("/as", f"→ chat {SHOPPER}"),     # the shopper is told, in their own chat; then a usage mistake
-        (f"/photo {photo}", None),
-        ("7", None),                      # no buttons on screen: a number is just text
-        ("/quit", None),
-        ("毛台", None),                   # never read: the shell has ended
-    ])
+    typist = Typist(
+        screen,
+        [
+            (f"/as {SHOPPER} Shopper", None),  # the shopper has a chat with the bot: it can be told later
+            ("/myreports", None),
+            ("/as 1 你", None),
+            ("毛台的瓶盖怎么看", None),
+            ("1", None),  # 👍 under the answer
+            ("   ", None),  # blank lines are skipped
+            ("/upload", None),
+            (f"/upload {broken}", None),  # the admin publishes a broken tip file: refused with its line
+            ("/photo no-such-photo.jpg", None),
+            ("/guide moutai", None),  # the file in service comes back as a document
+            ("/reports", None),
+            ("1", None),  # open the report
+            ("1", None),  # → 审核中
+            ("/skip", None),  # no note for the shopper
+            ("/as", f"→ chat {SHOPPER}"),  # the shopper is told, in their own chat; then a usage mistake
+            (f"/photo {photo}", None),
+            ("7", None),  # no buttons on screen: a number is just text
+            ("/quit", None),
+            ("毛台", None),  # never read: the shell has ended
+        ],
+    )
     await asyncio.wait_for(run_shell(settings, 1, "你", typist, screen), timeout=120)  # type: ignore[arg-type]
     out = screen.getvalue()
-    banner, as_shopper_first, mine_first, back_to_admin, ask, vote, blank_and_upload_usage, upload, photo_missing, guide, reports, detail, move, skip, as_usage, send_photo, seven = blocks(out)
+    (
+        banner,
+        as_shopper_first,
+        mine_first,
+        back_to_admin,
+        ask,
+        vote,
+        blank_and_upload_usage,
+        upload,
+        photo_missing,
+        guide,
+        reports,
+        detail,
+        move,
+        skip,
+        as_usage,
+        send_photo,
+        seven,
+    ) = blocks(out)
 
     header, console, help_line = banner.splitlines()
-    assert header == f"authbot shell · 17 brands · you are user 1 (你) · data in {settings.data_dir / 'shell'}" and help_line == HELP
+    assert (
+        header == f"authbot shell · 17 brands · you are user 1 (你) · data in {settings.data_dir / 'shell'}" and help_line == HELP
+    )
     assert re.fullmatch(r"web console: http://127\.0\.0\.1:\d+ \(sign in: send /console\)", console)
     assert as_shopper_first == f"你> /as {SHOPPER} Shopper\n(shell) you are now user {SHOPPER}\n"
     assert ref in mine_first and "已提交" in mine_first and "→ chat" not in mine_first  # the shopper's own chat
@@ -147,7 +175,13 @@ async def test_the_terminal_numbers_buttons_across_rows_and_forgets_them_when_a_
     screen = io.StringIO()
     terminal = Terminal(screen, tmp_path)
     terminal.chat_id = 1
-    terminal.show(sent(1, "选一个", [[{"text": "A", "callback_data": "a"}, {"text": "B", "callback_data": "b"}], [{"text": "C", "callback_data": "c"}]]))
+    terminal.show(
+        sent(
+            1,
+            "选一个",
+            [[{"text": "A", "callback_data": "a"}, {"text": "B", "callback_data": "b"}], [{"text": "C", "callback_data": "c"}]],
+        )
+    )
     assert screen.getvalue() == "\n🤖 选一个\n   [1] A   [2] B\n   [3] C\n"
     assert [(label, data) for _, label, data in terminal.buttons] == [("A", "a"), ("B", "b"), ("C", "c")]
     terminal.show(sent(1, "改过的文字", method="editMessageText"))
@@ -160,5 +194,7 @@ async def test_the_terminal_numbers_buttons_across_rows_and_forgets_them_when_a_
 async def test_a_url_button_is_shown_but_not_numbered(tmp_path: Path) -> None:
     screen = io.StringIO()
     terminal = Terminal(screen, tmp_path)
-    terminal.show(sent(0, "官方渠道", [[{"text": "官网", "url": "https://example.com"}, {"text": "👍", "callback_data": "fb:up"}]]))
+    terminal.show(
+        sent(0, "官方渠道", [[{"text": "官网", "url": "https://example.com"}, {"text": "👍", "callback_data": "fb:up"}]])
+    )
     assert screen.getvalue() == "\n🤖 官方渠道\n   官网   [1] 👍\n"

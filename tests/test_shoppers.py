@@ -6,10 +6,10 @@ import asyncio
 import logging
 import time
 
-from bot.callbacks import OpenTip, decode
-from bot.config import Settings
 from helpers import rows, say
 
+from bot.callbacks import OpenTip, decode
+from bot.config import Settings
 from bot.loopback import LoopbackBotAPI
 
 
@@ -25,7 +25,9 @@ async def test_start_welcomes_in_chinese_then_english_and_registers_the_menu(loo
     assert menu_zh[1]["description"] == "按品类浏览合作品牌" and menu_en[1]["description"] == "Browse partner brands"
 
 
-async def test_a_typo_question_gets_the_moutai_cap_tip_with_buttons(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+async def test_a_typo_question_gets_the_moutai_cap_tip_with_buttons(
+    loopback: LoopbackBotAPI, authbot, settings: Settings
+) -> None:
     alice = loopback.user(1001, "Alice")
     async with authbot():
         await alice.send("毛台的瓶盖怎么看")
@@ -148,9 +150,6 @@ async def test_a_flood_of_200_messages_from_50_shoppers_is_answered_in_order(loo
     print(f"200 questions from 50 shoppers answered in {elapsed:.2f} s")
 
 
-
-
-
 async def test_a_failure_is_logged_with_the_update_id_and_the_user_told_politely(
     loopback: LoopbackBotAPI, authbot, monkeypatch, caplog
 ) -> None:
@@ -171,7 +170,9 @@ async def test_a_failure_is_logged_with_the_update_id_and_the_user_told_politely
     assert failures and failures[0].exc_info is not None
 
 
-async def test_an_unreachable_bot_api_is_one_warning_and_its_return_one_info_line(loopback: LoopbackBotAPI, authbot, caplog) -> None:
+async def test_an_unreachable_bot_api_is_one_warning_and_its_return_one_info_line(
+    loopback: LoopbackBotAPI, authbot, caplog
+) -> None:
     caplog.set_level(logging.INFO, logger="authbot")
     alice = loopback.user(1001, "Alice")
     async with authbot():
@@ -184,6 +185,8 @@ async def test_an_unreachable_bot_api_is_one_warning_and_its_return_one_info_lin
         assert "贵州茅台" in (await say(alice, "茅台瓶盖怎么看")).plain_text  # polling is back
     ours = [r for r in caplog.records if r.name == "authbot"]
     assert [(r.levelname, r.getMessage().split(" (")[0].split(" after")[0]) for r in ours] == [
-        ("WARNING", "Bot API unreachable"), ("INFO", "Bot API reachable again")]
+        ("WARNING", "Bot API unreachable"),
+        ("INFO", "Bot API reachable again"),
+    ]
     assert "Bad Gateway" in ours[0].getMessage() and all(r.exc_info is None for r in ours)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

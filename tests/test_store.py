@@ -9,11 +9,12 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
+from bot.core.evidence import store_evidence
 from bot.core.exports import export, iter_reports
 from bot.core.reports import REPORTS_PER_HOUR, Draft, InvalidTransition, Photo, check_transition
 from bot.core.roles import Grant, Role
@@ -22,7 +23,6 @@ from bot.core.store.migrations import MIGRATIONS
 from bot.core.store.outbox import MAX_ATTEMPTS
 from bot.core.store.records import StatusChange
 from bot.core.store.reports import QueueOrder, ReportFilter, TooManyReports
-from bot.core.evidence import store_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def authbot(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     libpq = {name: value for name, value in os.environ.items() if name.startswith("PG")}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
         env={**libpq, "AUTHBOT_DATA_DIR": str(tmp_path), "AUTHBOT_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
     )
 
@@ -55,7 +59,13 @@ def test_an_old_database_upgrades_in_place_without_loss(tmp_path: Path) -> None:
     assert rows == [(7, "moutai", 1)]
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} >= {"reports", "evidence", "status_history", "roles", "audit"}
+        assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} >= {
+            "reports",
+            "evidence",
+            "status_history",
+            "roles",
+            "audit",
+        }
 
 
 def test_the_status_lifecycle_refuses_what_it_does_not_allow() -> None:
@@ -63,7 +73,12 @@ def test_the_status_lifecycle_refuses_what_it_does_not_allow() -> None:
     assert check_transition("under_review", "need_more_info").value == "need_more_info"
     assert check_transition("need_more_info", "under_review").value == "under_review"
     assert check_transition("confirmed_counterfeit", "forwarded").value == "forwarded"
-    for current, wanted in [("submitted", "forwarded"), ("under_review", "closed"), ("closed", "under_review"), ("not_counterfeit", "forwarded")]:
+    for current, wanted in [
+        ("submitted", "forwarded"),
+        ("under_review", "closed"),
+        ("closed", "under_review"),
+        ("not_counterfeit", "forwarded"),
+    ]:
         with pytest.raises(InvalidTransition):
             check_transition(current, wanted)
     with pytest.raises(ValueError):
@@ -76,8 +91,16 @@ def test_cli_status_unanswered_roles_and_evidence(tmp_path: Path, database_url: 
     async def seed() -> str:
         store = await Store.open(database_url)
         sha = store_evidence(tmp_path, photo, "image/jpeg")
-        draft = Draft(brand="moutai", product="飞天", platform="offline", shop="某店", problem="胶帽", official_check="failed",
-                      consent=True, photos=[Photo(sha, "fid", "uid", len(photo))])
+        draft = Draft(
+            brand="moutai",
+            product="飞天",
+            platform="offline",
+            shop="某店",
+            problem="胶帽",
+            official_check="failed",
+            consent=True,
+            photos=[Photo(sha, "fid", "uid", len(photo))],
+        )
         ref = (await store.reports.submit(5, 5, draft)).reference
         for text in ("香奈儿包怎么辨别真假", "香奈儿包怎么辨别真假？", "你好"):
             await store.answers.record_unanswered(text, 0.1)
@@ -113,14 +136,22 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 
 def _draft(brand: str | None = "moutai", order: str | None = None, photos: int = 0) -> Draft:
     return Draft(
-        brand=brand, product="飞天", platform="offline", shop="某店", problem="胶帽", official_check="failed", consent=True,
-        order_number=order, photos=[Photo(f"{n:064x}", f"f{n}", f"u{n}", 100 + n) for n in range(photos)],
+        brand=brand,
+        product="飞天",
+        platform="offline",
+        shop="某店",
+        problem="胶帽",
+        official_check="failed",
+        consent=True,
+        order_number=order,
+        photos=[Photo(f"{n:064x}", f"f{n}", f"u{n}", 100 + n) for n in range(photos)],
     )
 
 
 async def test_a_refused_report_in_a_group_commit_leaves_the_others_saved(store: Store) -> None:
-    submitted = await asyncio.gather(*(store.reports.submit(7, 7, _draft(order=f"O{n}")) for n in range(REPORTS_PER_HOUR + 2)),
-                                     return_exceptions=True)
+    submitted = await asyncio.gather(
+        *(store.reports.submit(7, 7, _draft(order=f"O{n}")) for n in range(REPORTS_PER_HOUR + 2)), return_exceptions=True
+    )
     refused = [s for s in submitted if isinstance(s, TooManyReports)]
     assert len(refused) == 2 and refused[0].limit == REPORTS_PER_HOUR
     assert await store.database.scalar("SELECT COUNT(*) FROM reports") == REPORTS_PER_HOUR
@@ -173,7 +204,10 @@ async def test_a_status_change_writes_history_outbox_and_audit_together(store: S
     with pytest.raises(LookupError):
         await store.reports.change_status("FW-1999-000001", "closed", changed_by=1)
     history = await store.reports.history(moved.id)
-    assert [(h.from_status, h.to_status, h.changed_by, h.note) for h in history] == [(None, "submitted", 7, None), ("submitted", "under_review", 1, "核实中")]
+    assert [(h.from_status, h.to_status, h.changed_by, h.note) for h in history] == [
+        (None, "submitted", 7, None),
+        ("submitted", "under_review", 1, "核实中"),
+    ]
     assert all(isinstance(h, StatusChange) for h in history)
     assert await store.database.scalar("SELECT COUNT(*) FROM audit WHERE action = 'status'") == 1
     [note] = await store.outbox.pending()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import json
 import sqlite3
@@ -13,19 +14,27 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
+from helpers import rows
 from starlette.testclient import TestClient
+from web_helpers import (
+    CONSOLE_URL,
+    ENFORCER,
+    MOUTAI_STAFF,
+    MOUTAI_TEAM,
+    PHOTO,
+    SHOPPER,
+    expired_link,
+    open_link,
+    seed,
+    sign_in,
+    sign_in_link,
+    with_store,
+)
 
 from bot.config import Settings
 from bot.core.roles import Grant, Role
 from bot.core.services import Forbidden
 from bot.web.app import create_app
-from helpers import rows
-from web_helpers import (
-    CONSOLE_URL, ENFORCER, MOUTAI_STAFF, MOUTAI_TEAM, PHOTO, SHOPPER, csrf_of, expired_link, open_link, seed, sign_in,
-    sign_in_link, with_store,
-)
-
-import hashlib
 
 
 @pytest.fixture
@@ -51,7 +60,9 @@ def audit(settings: Settings, action: str) -> list[tuple]:
 # --- signing in -------------------------------------------------------------------------------
 
 
-def test_a_link_signs_in_once_with_a_session_cookie_that_scripts_cannot_read(client: TestClient, console_settings: Settings) -> None:
+def test_a_link_signs_in_once_with_a_session_cookie_that_scripts_cannot_read(
+    client: TestClient, console_settings: Settings
+) -> None:
     link = sign_in_link(console_settings, ENFORCER)
     assert link.startswith(f"{CONSOLE_URL}/signin/") and len(link.rsplit("/", 1)[1]) >= 40
     assert client.get(link).status_code == 200 and client.get(link).status_code == 200  # opening (a link preview) spends nothing
@@ -120,7 +131,9 @@ def test_sign_out_ends_the_session_and_needs_the_form_token(client: TestClient, 
     assert client.get("/queue").status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/queue", "/reports/1", "/reports/1/photos/ab", "/reports/1/evidence.zip", "/export.csv", "/export.jsonl"])
+@pytest.mark.parametrize(
+    "path", ["/queue", "/reports/1", "/reports/1/photos/ab", "/reports/1/evidence.zip", "/export.csv", "/export.jsonl"]
+)
 def test_nothing_without_a_session(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 401 and "/console" in response.text
@@ -133,7 +146,10 @@ def test_home_goes_to_the_queue_and_every_page_forbids_inline_script(client: Tes
     assert response.status_code == 303 and response.headers["location"] == "/queue"
     for path in ("/", "/queue", "/static/console.css", "/nowhere"):
         headers = client.get(path, follow_redirects=False).headers
-        assert "script-src 'self'" in headers["content-security-policy"] and "unsafe-inline" not in headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in headers["content-security-policy"]
+            and "unsafe-inline" not in headers["content-security-policy"]
+        )
         assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
     assert client.get("/nowhere").status_code == 404
 
@@ -168,18 +184,24 @@ def test_the_queue_lists_counts_and_filters(client: TestClient, console_settings
     assert audit(console_settings, "list reports")
 
 
-def test_a_scoped_team_never_sees_counts_or_learns_of_another_brands_report(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
+def test_a_scoped_team_never_sees_counts_or_learns_of_another_brands_report(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
     csrf = sign_in(client, console_settings, MOUTAI_TEAM)
     page = client.get("/queue").text
     assert f"/reports/{ids['nike']}" not in page and "潮鞋小店" not in page and 'id="total">2<' in page
     assert '<b data-status="submitted">2</b>' in page and '<option value="nike"' not in page
     unknown, other = client.get("/reports/999999"), client.get(f"/reports/{ids['nike']}")
     assert other.status_code == unknown.status_code == 404 and other.text == unknown.text
-    nike_sha = rows(console_settings, "SELECT sha256 FROM evidence JOIN reports r ON r.id = report_id WHERE r.brand = 'nike'")[0][0]
+    nike_sha = rows(console_settings, "SELECT sha256 FROM evidence JOIN reports r ON r.id = report_id WHERE r.brand = 'nike'")[0][
+        0
+    ]
     assert client.get(f"/reports/{ids['nike']}/photos/{nike_sha}").status_code == 404
     assert client.get(f"/reports/{ids['nike']}/evidence.zip").status_code == 404
     moved = client.post(f"/reports/{ids['nike']}/status", data={"csrf": csrf, "status": "under_review", "note": "x"})
-    assert moved.status_code == 404 and rows(console_settings, "SELECT status FROM reports WHERE id = ?", ids["nike"]) == [("submitted",)]
+    assert moved.status_code == 404 and rows(console_settings, "SELECT status FROM reports WHERE id = ?", ids["nike"]) == [
+        ("submitted",)
+    ]
     assert client.get("/queue", params={"brand": "nike"}).status_code == 403
     exported = client.get("/export.jsonl").text
     assert "潮鞋小店" not in exported and len(exported.splitlines()) == 2
@@ -203,7 +225,9 @@ def test_shopper_written_html_is_shown_as_text(client: TestClient, console_setti
 # --- a report ---------------------------------------------------------------------------------
 
 
-def test_a_report_shows_every_field_its_photo_and_history_audited(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
+def test_a_report_shows_every_field_its_photo_and_history_audited(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
     sign_in(client, console_settings, ENFORCER)
     page = client.get(f"/reports/{ids['moutai']}").text
     sha = hashlib.sha256(PHOTO).hexdigest()
@@ -211,16 +235,22 @@ def test_a_report_shows_every_field_its_photo_and_history_audited(client: TestCl
     assert sha in page and f'src="/reports/{ids["moutai"]}/photos/{sha}"' in page and "已提交" in page
     photo = client.get(f"/reports/{ids['moutai']}/photos/{sha}")
     assert photo.status_code == 200 and photo.content == PHOTO and photo.headers["content-type"] == "image/jpeg"
-    assert [t for _, t, _ in audit(console_settings, "view report")] and [d for _, _, d in audit(console_settings, "view photo")] == [sha]
+    assert [t for _, t, _ in audit(console_settings, "view report")] and [
+        d for _, _, d in audit(console_settings, "view photo")
+    ] == [sha]
 
 
 @pytest.mark.parametrize("forged", ["..%2F..%2Fauthbot.sqlite3", "0" * 64, "%2Fetc%2Fpasswd", "%2E%2E", "*"])
-def test_a_forged_photo_path_is_not_found(client: TestClient, console_settings: Settings, ids: dict[str, int], forged: str) -> None:
+def test_a_forged_photo_path_is_not_found(
+    client: TestClient, console_settings: Settings, ids: dict[str, int], forged: str
+) -> None:
     sign_in(client, console_settings, ENFORCER)
     assert client.get(f"/reports/{ids['moutai']}/photos/{forged}").status_code == 404
 
 
-def test_another_reports_photo_is_not_found_through_this_report(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
+def test_another_reports_photo_is_not_found_through_this_report(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
     sign_in(client, console_settings, ENFORCER)
     sha = hashlib.sha256(PHOTO).hexdigest()
     assert client.get(f"/reports/{ids['nike']}/photos/{sha}").status_code == 404
@@ -228,15 +258,23 @@ def test_another_reports_photo_is_not_found_through_this_report(client: TestClie
         assert client.get(forged).status_code == 404
 
 
-def test_moving_a_report_tells_the_shopper_through_the_outbox(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
+def test_moving_a_report_tells_the_shopper_through_the_outbox(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
     csrf = sign_in(client, console_settings, ENFORCER)
     report = ids["moutai"]
-    response = client.post(f"/reports/{report}/status", data={"csrf": csrf, "status": "under_review", "note": "已收到<b>，核查中"}, follow_redirects=False)
+    response = client.post(
+        f"/reports/{report}/status",
+        data={"csrf": csrf, "status": "under_review", "note": "已收到<b>，核查中"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == f"/reports/{report}?moved=1"
     page = client.get(response.headers["location"]).text
     assert 'id="moved"' in page and "已收到&lt;b&gt;，核查中" in page
     assert rows(console_settings, "SELECT status FROM reports WHERE id = ?", report) == [("under_review",)]
-    assert rows(console_settings, "SELECT h.note, n.sent_at FROM notifications n JOIN status_history h ON h.id = n.history_id") == [("已收到<b>，核查中", None)]
+    assert rows(
+        console_settings, "SELECT h.note, n.sent_at FROM notifications n JOIN status_history h ON h.id = n.history_id"
+    ) == [("已收到<b>，核查中", None)]
     assert audit(console_settings, "status")[0][0] == ENFORCER
 
 
@@ -244,7 +282,11 @@ def test_a_move_needs_the_sessions_form_token(client: TestClient, console_settin
     sign_in(client, console_settings, ENFORCER)
     other = TestClient(client.app, base_url=CONSOLE_URL)
     others_csrf = sign_in(other, console_settings, MOUTAI_TEAM)
-    for data in ({"status": "under_review"}, {"csrf": "", "status": "under_review"}, {"csrf": others_csrf, "status": "under_review"}):
+    for data in (
+        {"status": "under_review"},
+        {"csrf": "", "status": "under_review"},
+        {"csrf": others_csrf, "status": "under_review"},
+    ):
         assert client.post(f"/reports/{ids['moutai']}/status", data=data).status_code == 403
     assert rows(console_settings, "SELECT status FROM reports WHERE id = ?", ids["moutai"]) == [("submitted",)]
 
@@ -271,7 +313,9 @@ def test_the_evidence_pack_downloads_audited(client: TestClient, console_setting
 # --- exports ----------------------------------------------------------------------------------
 
 
-def test_exports_stream_the_current_filter_spreadsheet_safe_and_audited(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
+def test_exports_stream_the_current_filter_spreadsheet_safe_and_audited(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
     sign_in(client, console_settings, ENFORCER)
     response = client.get("/export.csv", params={"brand": "moutai"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")

@@ -38,13 +38,26 @@ async def write_seed(settings: Settings) -> dict[str, int]:
     }
     ids = {}
     for name, (user, brand, product, shop, platform, photos) in rows.items():
-        draft = Draft(brand=brand, product=product, platform=platform, shop=shop, problem="=SUM(A1) 胶帽起皱",
-                      official_check="failed", consent=True, photos=photos, order_number=f"O{user}")
+        draft = Draft(
+            brand=brand,
+            product=product,
+            platform=platform,
+            shop=shop,
+            problem="=SUM(A1) 胶帽起皱",
+            official_check="failed",
+            consent=True,
+            photos=photos,
+            order_number=f"O{user}",
+        )
         ref = (await store.reports.submit(user, user, draft)).reference
         found = await store.reports.find(ref)
         assert found is not None
         ids[name] = found.id
-    for grant in (Grant(ENFORCER, Role.ENFORCEMENT, None), Grant(MOUTAI_TEAM, Role.ENFORCEMENT, "moutai"), Grant(MOUTAI_STAFF, Role.STAFF, "moutai")):
+    for grant in (
+        Grant(ENFORCER, Role.ENFORCEMENT, None),
+        Grant(MOUTAI_TEAM, Role.ENFORCEMENT, "moutai"),
+        Grant(MOUTAI_STAFF, Role.STAFF, "moutai"),
+    ):
         await store.roles.grant(grant, ADMIN)
     await store.close()
     return ids
@@ -65,7 +78,9 @@ def sign_in_link(settings: Settings, user_id: int) -> str:
     """The link ``/console`` would send ``user_id`` (through the console service)."""
 
     async def issue(store: Store) -> str:
-        return await ConsoleService(store, settings.admin_ids, CONSOLE_URL).sign_in_link(await actor_of(store, user_id, settings.admin_ids))
+        return await ConsoleService(store, settings.admin_ids, CONSOLE_URL).sign_in_link(
+            await actor_of(store, user_id, settings.admin_ids)
+        )
 
     return with_store(settings, issue)
 

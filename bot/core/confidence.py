@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    named: bool                  # a partner brand was named (else implied by product words)
-    strength: float              # named: 1.0 exact, 0.85 misspelt; implied: the brand-level score
-    relevance: float             # the best tip's weighted words in common with the question
-    word_lead: float             # its lead in words over the next tip, as a share of its own
-    meaning: float | None        # its closeness in meaning (None: no semantic model loaded)
-    meaning_lead: float | None   # its lead in meaning over the next tip
-    score_lead: float            # its lead in the combined score
+    named: bool  # a partner brand was named (else implied by product words)
+    strength: float  # named: 1.0 exact, 0.85 misspelt; implied: the brand-level score
+    relevance: float  # the best tip's weighted words in common with the question
+    word_lead: float  # its lead in words over the next tip, as a share of its own
+    meaning: float | None  # its closeness in meaning (None: no semantic model loaded)
+    meaning_lead: float | None  # its lead in meaning over the next tip
+    score_lead: float  # its lead in the combined score
 
     def features(self) -> tuple[float, ...]:
         base = (1.0, self.strength, math.log1p(self.relevance), self.word_lead, self.score_lead)

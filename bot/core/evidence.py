@@ -42,7 +42,11 @@ def build_pack(data_dir: Path, case: CaseFile, out: Path) -> list[str]:
     """A zip for a platform complaint or the police: report.json (with its status history), the
     photos, and manifest.json listing the SHA-256 of every other file. Returns what is missing."""
     missing: list[str] = []
-    contents = {"report": asdict(case.report), "status_history": [asdict(h) for h in case.history], "evidence": [asdict(p) for p in case.photos]}
+    contents = {
+        "report": asdict(case.report),
+        "status_history": [asdict(h) for h in case.history],
+        "evidence": [asdict(p) for p in case.photos],
+    }
     files: dict[str, bytes] = {"report.json": json.dumps(contents, ensure_ascii=False, indent=2).encode()}
     for photo in case.photos:
         path = path_for(data_dir, photo.sha256, photo.mime)
@@ -52,7 +56,7 @@ def build_pack(data_dir: Path, case: CaseFile, out: Path) -> list[str]:
             missing.append(photo.sha256)
     manifest = {
         "reference": case.report.reference,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "algorithm": "sha256",
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
         "missing_photos": missing,

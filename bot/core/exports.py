@@ -14,17 +14,35 @@ import datetime as dt
 import io
 import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from .store.db import Row, open_reader
 from .store.reports import ReportFilter, export_rows
 from .store.url import DatabaseURL
 
 COLUMNS = [
-    "reference", "status", "brand", "brand_other", "product", "platform", "shop", "link", "share_code",
-    "order_number", "price", "purchase_date", "problem", "failed_tip", "official_check", "consent",
-    "duplicates", "reported_at", "updated_at", "evidence_sha256",
+    "reference",
+    "status",
+    "brand",
+    "brand_other",
+    "product",
+    "platform",
+    "shop",
+    "link",
+    "share_code",
+    "order_number",
+    "price",
+    "purchase_date",
+    "problem",
+    "failed_tip",
+    "official_check",
+    "consent",
+    "duplicates",
+    "reported_at",
+    "updated_at",
+    "evidence_sha256",
 ]
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,19 +59,31 @@ def iter_reports(database: str | Path | DatabaseURL, where: ReportFilter) -> Ite
 
 def _record(row: Row) -> dict[str, object]:
     return {
-        "reference": row["reference"], "status": row["status"], "brand": row["brand"], "brand_other": row["brand_other"],
-        "product": row["product"], "platform": row["platform"], "shop": row["shop"], "link": row["link"],
-        "share_code": row["share_code"], "order_number": row["order_number"],
+        "reference": row["reference"],
+        "status": row["status"],
+        "brand": row["brand"],
+        "brand_other": row["brand_other"],
+        "product": row["product"],
+        "platform": row["platform"],
+        "shop": row["shop"],
+        "link": row["link"],
+        "share_code": row["share_code"],
+        "order_number": row["order_number"],
         "price": f"{row['price_cents'] / 100:.2f}" if row["price_cents"] is not None else None,
-        "purchase_date": row["purchase_date"], "problem": row["problem"], "failed_tip": row["failed_tip"],
-        "official_check": row["official_check"], "consent": bool(row["consent"]), "duplicates": row["duplicates"],
-        "reported_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
+        "purchase_date": row["purchase_date"],
+        "problem": row["problem"],
+        "failed_tip": row["failed_tip"],
+        "official_check": row["official_check"],
+        "consent": bool(row["consent"]),
+        "duplicates": row["duplicates"],
+        "reported_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
         "evidence_sha256": (row["evidence"] or "").split(),
     }
 
 
 def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat(timespec="seconds")
 
 
 def safe_cell(value: object) -> str:
@@ -85,7 +115,7 @@ def jsonl_lines(records: Iterator[dict[str, object]]) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def export_chunks(database: Path, where: ReportFilter, fmt: str, lines_per_chunk: int = 500) -> Iterator[str]:
+def export_chunks(database: str | Path | DatabaseURL, where: ReportFilter, fmt: str, lines_per_chunk: int = 500) -> Iterator[str]:
     """The whole export as text pieces of many lines; CSV starts with a BOM so Excel reads it as UTF-8."""
     records = iter_reports(database, where)
     lines = itertools.chain(["\ufeff"], csv_lines(records)) if fmt == "csv" else jsonl_lines(records)

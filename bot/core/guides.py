@@ -10,9 +10,10 @@ All errors in a file are collected, so brand staff fix them in one round trip.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -249,7 +250,9 @@ class _Checker:
                 out[key] = _Entry(key_node, value_node)
         return out
 
-    def string(self, fields: _Fields, key: str, path: str, *, required: bool, one_line: bool = False, limit: int | None = None) -> str | None:
+    def string(
+        self, fields: _Fields, key: str, path: str, *, required: bool, one_line: bool = False, limit: int | None = None
+    ) -> str | None:
         entry = fields.get(key)
         if entry is None:
             if required:
@@ -278,7 +281,9 @@ class _Checker:
         value = str(node.value).strip()
         return value or None
 
-    def string_list(self, fields: _Fields, key: str, path: str, *, required: bool, check: Callable[[str], str | None] | None = None) -> tuple[str, ...]:
+    def string_list(
+        self, fields: _Fields, key: str, path: str, *, required: bool, check: Callable[[str], str | None] | None = None
+    ) -> tuple[str, ...]:
         entry = fields.get(key)
         if entry is None:
             if required:
@@ -326,7 +331,11 @@ class _Checker:
             self.error(None, "schema", f"is required (write 'schema: {SCHEMA_VERSION}' on the first line)")
             return
         node = entry[1]
-        if not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int" and node.value.strip() == str(SCHEMA_VERSION)):
+        if not (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == "tag:yaml.org,2002:int"
+            and node.value.strip() == str(SCHEMA_VERSION)
+        ):
             self.error(node, "schema", f"must be {SCHEMA_VERSION} (the only version that exists)")
 
     def _brand(self, entry: _Entry | None, expected_id: str | None, root: yaml.Node) -> dict[str, Any] | None:
@@ -339,7 +348,11 @@ class _Checker:
         fields.node = entry.key  # "is required" points at the 'brand:' line
         brand_id = self._id(fields, "brand.id")
         if brand_id and expected_id is not None and brand_id != expected_id:
-            self.error(fields["id"][1], "brand.id", f"'{brand_id}' must equal the file name's stem '{expected_id}' (rename the file to {brand_id}.yaml)")
+            self.error(
+                fields["id"][1],
+                "brand.id",
+                f"'{brand_id}' must equal the file name's stem '{expected_id}' (rename the file to {brand_id}.yaml)",
+            )
         name = self.string(fields, "name", "brand.name", required=True, one_line=True, limit=100)
         aliases = self.string_list(fields, "aliases", "brand.aliases", required=True, check=_one_line)
         category = self.string(fields, "category", "brand.category", required=True, one_line=True, limit=50)
@@ -367,7 +380,9 @@ class _Checker:
     def _id(self, fields: _Fields, path: str) -> str | None:
         value = self.string(fields, "id", path, required=True)
         if value is not None and not ID_PATTERN.match(value):
-            self.error(fields["id"][1], path, f"'{value}' must be 2-40 characters of a-z, 0-9 and '-', starting with a letter or digit")
+            self.error(
+                fields["id"][1], path, f"'{value}' must be 2-40 characters of a-z, 0-9 and '-', starting with a letter or digit"
+            )
             return None
         return value
 
@@ -423,7 +438,7 @@ class _Checker:
     def _check_related(self, refs: Iterable[tuple[str, tuple[str, ...], yaml.Node, str]], ids: set[str]) -> None:
         for tip_id, related, node, path in refs:
             items = node.value if isinstance(node, yaml.SequenceNode) else []
-            for i, (ref, item) in enumerate(zip(related, items)):
+            for i, (ref, item) in enumerate(zip(related, items, strict=False)):
                 if ref == tip_id:
                     self.error(item, f"{path}[{i}]", "a tip cannot be related to itself")
                 elif ref not in ids:

@@ -19,18 +19,18 @@ def _lines(name: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    generic_zh: tuple[str, ...]          # longest first, removed from questions before matching
-    service_zh: tuple[str, ...]          # longest first, removed when no brand is named
-    stop_zh: frozenset[str]              # single Han characters never used as features alone
-    particles: frozenset[str]            # characters that end any bigram they are in
-    common_zh: dict[str, float]          # everyday word -> weight damping in (0, 1]
-    stop_en: frozenset[str]              # stemmed English words with no information
+    generic_zh: tuple[str, ...]  # longest first, removed from questions before matching
+    service_zh: tuple[str, ...]  # longest first, removed when no brand is named
+    stop_zh: frozenset[str]  # single Han characters never used as features alone
+    particles: frozenset[str]  # characters that end any bigram they are in
+    common_zh: dict[str, float]  # everyday word -> weight damping in (0, 1]
+    stop_en: frozenset[str]  # stemmed English words with no information
     glossary: dict[str, tuple[str, ...]]  # stemmed English word -> Chinese terms
-    other_brands: dict[str, str]         # normalised name -> canonical name, brands we do not cover
+    other_brands: dict[str, str]  # normalised name -> canonical name, brands we do not cover
     synonyms: dict[str, tuple[str, ...]]  # word -> the other words of its synonym groups
     regional: dict[str, tuple[str, ...]]  # brand name -> its other regional names
-    off_topic: tuple[str, ...]           # words of questions about a brand but not its goods
-    authenticity: tuple[str, ...]        # words of questions about real and fake goods
+    off_topic: tuple[str, ...]  # words of questions about a brand but not its goods
+    authenticity: tuple[str, ...]  # words of questions about real and fake goods
 
     def name_variants(self, name: str) -> tuple[str, ...]:
         """``name`` and its regional spellings (耐克 → 耐吉), for recognising brand names."""
@@ -104,8 +104,18 @@ def lexicon() -> Lexicon:
     off_topic = _words("off_topic.txt")
     authenticity = _words("authenticity_words.txt")
     return Lexicon(
-        tuple(generic), tuple(service), stop_zh | particles, particles, common, stop_en, glossary, other, frozen, regional,
-        off_topic, authenticity,
+        tuple(generic),
+        tuple(service),
+        stop_zh | particles,
+        particles,
+        common,
+        stop_en,
+        glossary,
+        other,
+        frozen,
+        regional,
+        off_topic,
+        authenticity,
     )
 
 

@@ -69,10 +69,10 @@ _IDF_SAMPLE = 32
 _MAX_QUERY_CHARS = 400
 
 
-NAMED_TIP_MIN = 0.5          # relevance below which a named brand may get its list of tips
+NAMED_TIP_MIN = 0.5  # relevance below which a named brand may get its list of tips
 BRAND_ONLY_CONFIDENCE = 0.7
-ANSWER_THRESHOLD = 0.5       # confidence below which there is no answer
-CANDIDATE_FLOOR = 0.3        # brand-level confidence below which a tip is not worth offering
+ANSWER_THRESHOLD = 0.5  # confidence below which there is no answer
+CANDIDATE_FLOOR = 0.3  # brand-level confidence below which a tip is not worth offering
 # Re-ranking a brand's tips: words (relevance relative to the best tip) and meaning (cosine).
 _WORDS_WEIGHT, _MEANING_WEIGHT = 0.3, 2.0
 # A named brand's question with no telling words still gets a tip if its meaning is this clear.
@@ -187,8 +187,8 @@ def _evidence(ranked: list[_Ranked], named: bool, strength: float, semantic: boo
 @dataclass(slots=True)
 class _Score:
     relevance: float = 0.0  # weighted question terms the tip has
-    specific: float = 0.0   # the same, counting each term by how specific it is to one brand
-    words: int = 0          # how many of the question's own words (not characters, not synonyms) it has
+    specific: float = 0.0  # the same, counting each term by how specific it is to one brand
+    words: int = 0  # how many of the question's own words (not characters, not synonyms) it has
 
 
 class Matcher:
@@ -366,7 +366,9 @@ class Matcher:
         mass = sum(max(self._idf[f] * q for f, q in t.alternatives) for t in terms if not t.bonus) + unknown * _UNKNOWN_WEIGHT
         if mass <= 0:
             return Match(question, None)
-        scored = sorted(((t, _implied_confidence(s, mass)) for t, s in self._rank_all(terms).items()), key=lambda x: (-x[1], x[0]))
+        scored = sorted(
+            ((t, _implied_confidence(s, mass)) for t, s in self._rank_all(terms).items()), key=lambda x: (-x[1], x[0])
+        )
         options = tuple(self._candidate(t, c) for t, c in scored[:top] if c >= CANDIDATE_FLOOR)
         if not options or options[0].score < ANSWER_THRESHOLD:
             return Match(question, None, options)

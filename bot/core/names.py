@@ -125,7 +125,8 @@ class AliasIndex:
     def _half_same(self, piece: str, brands: set[int]) -> bool:
         """A homophone counts as the brand only if at least half its characters are the real ones."""
         return any(
-            sum(a == b for a, b in zip(alias, piece, strict=True)) * 2 >= len(piece) for alias in self._aliases_of(brands, len(piece))
+            sum(a == b for a, b in zip(alias, piece, strict=True)) * 2 >= len(piece)
+            for alias in self._aliases_of(brands, len(piece))
         )
 
     def _aliases_of(self, brands: set[int], length: int) -> Iterable[str]:
@@ -292,7 +293,9 @@ class OtherBrands:
         for run in HAN_RUN.finditer(text):
             run_text, i = run.group(), 0
             while i < len(run_text):
-                length = next((n for n in range(min(self._max_len, len(run_text) - i), 1, -1) if run_text[i : i + n] in self.names), 0)
+                length = next(
+                    (n for n in range(min(self._max_len, len(run_text) - i), 1, -1) if run_text[i : i + n] in self.names), 0
+                )
                 if length:
                     chars[run.start() + i : run.start() + i + length] = " " * length
                 i += length or 1
@@ -320,7 +323,33 @@ _CAPITALISED = re.compile(r"(?<=[a-z,;:]\s)([A-Z][a-z]+(?:['’][a-z]+)?)\b|(?<=
 # A Chinese name marked as a brand: X牌 / X品牌 / X牌子.
 _MARKED_HAN = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:牌子|品牌|牌)")
 # Words ending in 牌 that are not "brand X" (a big brand, a fake, the hang tag, a sign).
-_TAG_WORDS = frozenset(["大牌", "名牌", "杂牌", "冒牌", "老牌", "王牌", "吊牌", "招牌", "门牌", "车牌", "号牌", "标牌", "挂牌", "铭牌", "胸牌", "金牌", "奖牌", "品牌", "国牌", "外牌", "新牌", "正牌", "山寨牌"])
+_TAG_WORDS = frozenset(
+    [
+        "大牌",
+        "名牌",
+        "杂牌",
+        "冒牌",
+        "老牌",
+        "王牌",
+        "吊牌",
+        "招牌",
+        "门牌",
+        "车牌",
+        "号牌",
+        "标牌",
+        "挂牌",
+        "铭牌",
+        "胸牌",
+        "金牌",
+        "奖牌",
+        "品牌",
+        "国牌",
+        "外牌",
+        "新牌",
+        "正牌",
+        "山寨牌",
+    ]
+)
 
 
 def _bigrams(text: str) -> set[str]:

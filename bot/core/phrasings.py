@@ -14,7 +14,7 @@ SIMILAR = 80  # rapidfuzz ratio (0-100) above which two questions count as the s
 
 @dataclass
 class Cluster:
-    question: str                 # the first (newest) wording, shown to staff
+    question: str  # the first (newest) wording, shown to staff
     keys: list[str] = field(default_factory=list)
 
     @property

@@ -43,4 +43,3 @@ _PINYIN = _build_pinyin_table()
 def pinyin_key(han: str) -> str:
     """Fuzzy pinyin of a Han string, syllables joined by spaces: 毛台 and 茅台 both give 'mao tai'."""
     return " ".join(_PINYIN.get(c, c) for c in han)
-

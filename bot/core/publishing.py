@@ -5,9 +5,9 @@ rest of the file."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -34,7 +34,12 @@ def changes(old: Brand | None, new: Brand) -> Changes:
     """Tips added, changed and removed between two versions of a brand (by tip id)."""
     before = {t.id: t for t in old.tips} if old else {}
     after = {t.id: t for t in new.tips}
-    brand_changed = old is not None and (old.name, old.aliases, old.category, old.official) != (new.name, new.aliases, new.category, new.official)
+    brand_changed = old is not None and (old.name, old.aliases, old.category, old.official) != (
+        new.name,
+        new.aliases,
+        new.category,
+        new.official,
+    )
     return Changes(
         added=tuple(i for i in after if i not in before),
         changed=tuple(i for i in after if i in before and before[i] != after[i]),

@@ -101,8 +101,8 @@ class Photo:
 class Draft:
     """A report being written, one answer at a time; plain data so it can be persisted as JSON."""
 
-    brand: str | None = None          # partner brand id
-    brand_other: str | None = None    # a brand that is not a partner, as the shopper wrote it
+    brand: str | None = None  # partner brand id
+    brand_other: str | None = None  # a brand that is not a partner, as the shopper wrote it
     product: str | None = None
     platform: str | None = None
     shop: str | None = None
@@ -112,7 +112,7 @@ class Draft:
     price_cents: int | None = None
     purchase_date: str | None = None  # ISO date
     problem: str | None = None
-    failed_tip: str | None = None     # the tip it fails, when the report started from an answer
+    failed_tip: str | None = None  # the tip it fails, when the report started from an answer
     official_check: str | None = None
     photos: list[Photo] = field(default_factory=list)
     consent: bool | None = None
@@ -123,7 +123,7 @@ class Draft:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> "Draft":
+    def from_json(cls, data: dict[str, object]) -> Draft:
         values: dict[str, Any] = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         values["photos"] = [Photo(**p) for p in values.get("photos") or []]
         return cls(**values)

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 class Role(StrEnum):
     ADMIN = "admin"
-    STAFF = "staff"              # edits the tip files of its brands
+    STAFF = "staff"  # edits the tip files of its brands
     ENFORCEMENT = "enforcement"  # reviews and exports reports: all brands, or only its brands
 
 

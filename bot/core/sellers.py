@@ -8,8 +8,8 @@ names are merged before counting.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from rapidfuzz import fuzz
 
@@ -22,7 +22,7 @@ _SHOP_WORDS = re.compile(r"(官方|旗舰店|旗舰|专卖店|专营店|直营�
 
 @dataclass
 class Seller:
-    name: str                       # the most common way it was written
+    name: str  # the most common way it was written
     platform: str
     shoppers: set[int] = field(default_factory=set)
     reports: int = 0

@@ -62,7 +62,9 @@ def user_lang(update: Update, context: Context) -> Lang:
     return "en" if code and not code.startswith("zh") else "zh"
 
 
-def polite(handler: Callable[[Update, Context], Coroutine[Any, Any, T]]) -> Callable[[Update, Context], Coroutine[Any, Any, T | int]]:
+def polite(
+    handler: Callable[[Update, Context], Coroutine[Any, Any, T]],
+) -> Callable[[Update, Context], Coroutine[Any, Any, T | int]]:
     """Answer Forbidden and NotFound from a use case politely, and end any conversation."""
 
     @functools.wraps(handler)
@@ -73,7 +75,9 @@ def polite(handler: Callable[[Update, Context], Coroutine[Any, Any, T]]) -> Call
             await tell(update, presenter.refusal(user_lang(update, context)))
         except NotFound as problem:
             lang = user_lang(update, context)
-            await tell(update, presenter.button_gone(problem, lang) if update.callback_query else presenter.not_found(problem, lang))
+            await tell(
+                update, presenter.button_gone(problem, lang) if update.callback_query else presenter.not_found(problem, lang)
+            )
         return ConversationHandler.END
 
     return guarded
@@ -94,7 +98,9 @@ def command_args(context: Context) -> list[str]:
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=encode(b.action)) for b in row] for row in reply.buttons])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=encode(b.action)) for b in row] for row in reply.buttons]
+    )
 
 
 async def send(message: Message, reply: Reply, *, quote: bool = False) -> Message:

@@ -84,7 +84,9 @@ async def list_reports(update: Update, context: Context) -> None:
             brand = arg.lower()
     found = await services(context).enforcement.page(await actor(update, context), status, brand, 0)
     assert update.effective_message is not None
-    await send(update.effective_message, presenter.report_page(services(context).library.catalog, found, user_lang(update, context)))
+    await send(
+        update.effective_message, presenter.report_page(services(context).library.catalog, found, user_lang(update, context))
+    )
 
 
 @polite
@@ -104,7 +106,9 @@ async def on_open(update: Update, context: Context) -> None:
     who = await actor(update, context)
     case = await services(context).enforcement.case(who, action.report_id)
     await query.answer()
-    await send(query.message, presenter.report_card(services(context).library.catalog, case, who.user_id, user_lang(update, context)))
+    await send(
+        query.message, presenter.report_card(services(context).library.catalog, case, who.user_id, user_lang(update, context))
+    )
 
 
 @polite
@@ -138,7 +142,9 @@ async def on_move(update: Update, context: Context) -> int:
     await query.answer()
     if context.user_data is not None:
         context.user_data[PENDING] = [report.reference, action.status.value]
-    await send(query.message, Reply(say("ask_note", lang, ref=report.reference, status=say(f"status_{action.status.value}", lang))))
+    await send(
+        query.message, Reply(say("ask_note", lang, ref=report.reference, status=say(f"status_{action.status.value}", lang)))
+    )
     return NOTE
 
 
@@ -241,4 +247,9 @@ async def evidence(update: Update, context: Context) -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         pack = await services(context).evidence.pack(who, args[0], Path(tmp))
-        await message.reply_document(pack.path.read_bytes(), filename=pack.path.name, caption=presenter.evidence_caption(pack, lang), parse_mode=ParseMode.HTML)
+        await message.reply_document(
+            pack.path.read_bytes(),
+            filename=pack.path.name,
+            caption=presenter.evidence_caption(pack, lang),
+            parse_mode=ParseMode.HTML,
+        )

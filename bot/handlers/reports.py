@@ -98,8 +98,21 @@ TEXT_STEPS: dict[int, TextStep] = {
     DATE: TextStep("ask_date", _set("purchase_date", parse_date), optional=True),
     PROBLEM: TextStep("ask_problem", _set("problem", lambda t: clean_text(t, "problem"))),
 }
-NEXT = {BRAND: PRODUCT, BRAND_OTHER: PRODUCT, PRODUCT: PLATFORM, PLATFORM: SHOP, SHOP: LINK, LINK: ORDER, ORDER: PRICE,
-        PRICE: DATE, DATE: PROBLEM, PROBLEM: CHECK, CHECK: PHOTOS, PHOTOS: CONSENT, CONSENT: CONFIRM}
+NEXT = {
+    BRAND: PRODUCT,
+    BRAND_OTHER: PRODUCT,
+    PRODUCT: PLATFORM,
+    PLATFORM: SHOP,
+    SHOP: LINK,
+    LINK: ORDER,
+    ORDER: PRICE,
+    PRICE: DATE,
+    DATE: PROBLEM,
+    PROBLEM: CHECK,
+    CHECK: PHOTOS,
+    PHOTOS: CONSENT,
+    CONSENT: CONFIRM,
+}
 
 
 def handlers() -> list[Handler]:
@@ -211,7 +224,10 @@ def _question(context: Context, state: int) -> Reply:
     if state == PHOTOS:
         return Reply(say("ask_photos", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), PhotosDone()),),))
     if state == CONSENT:
-        return Reply(say("ask_consent", lang), ((Button(say("yes", lang), ReportChoice("consent", "yes")), Button(say("no", lang), ReportChoice("consent", "no"))),))
+        return Reply(
+            say("ask_consent", lang),
+            ((Button(say("yes", lang), ReportChoice("consent", "yes")), Button(say("no", lang), ReportChoice("consent", "no"))),),
+        )
     return presenter.report_summary(services(context).library.catalog, draft, lang)
 
 
@@ -366,7 +382,9 @@ async def on_photo(update: Update, context: Context) -> int | None:
     draft = _draft(context)
     lang = as_lang(draft.lang)
     if len(draft.photos) >= MAX_PHOTOS:
-        await _reply(update, Reply(say("photos_full", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), PhotosDone()),),)))
+        await _reply(
+            update, Reply(say("photos_full", lang, max=MAX_PHOTOS), ((Button(say("photos_done", lang), PhotosDone()),),))
+        )
         return None
     media = message.photo[-1] if message.photo else message.document
     assert media is not None
@@ -377,7 +395,13 @@ async def on_photo(update: Update, context: Context) -> int | None:
     mime = getattr(media, "mime_type", None) or "image/jpeg"
     draft.photos.append(await services(context).reports.keep_photo(data, mime, media.file_id, media.file_unique_id))
     _save(context, draft)
-    await _reply(update, Reply(say("photo_received", lang, n=len(draft.photos), left=MAX_PHOTOS - len(draft.photos)), ((Button(say("photos_done", lang), PhotosDone()),),)))
+    await _reply(
+        update,
+        Reply(
+            say("photo_received", lang, n=len(draft.photos), left=MAX_PHOTOS - len(draft.photos)),
+            ((Button(say("photos_done", lang), PhotosDone()),),),
+        ),
+    )
     return None
 
 

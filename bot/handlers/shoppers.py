@@ -107,7 +107,9 @@ def _addressed_text(message: Message, context: Context) -> str | None:
 
 async def not_text(update: Update, context: Context) -> None:
     message = update.effective_message
-    if message is None or (is_group(message) and _addressed_text(message, context) is None and not _mentions_us(message, context)):
+    if message is None or (
+        is_group(message) and _addressed_text(message, context) is None and not _mentions_us(message, context)
+    ):
         return
     await send(message, Reply(say("text_only", user_lang(update, context))))
 
@@ -158,7 +160,7 @@ async def on_tip(update: Update, context: Context) -> None:
 
 
 async def on_alternatives(update: Update, context: Context) -> None:
-    """"其他问题" on answers sent before the alternatives moved right under the answer (still in chats)."""
+    """ "其他问题" on answers sent before the alternatives moved right under the answer (still in chats)."""
     action, query = pressed(update), update.callback_query
     assert isinstance(action, ShowAlternatives) and query is not None and isinstance(query.message, Message)
     reply = presenter.alternatives(services(context).library.catalog, action.refs, user_lang(update, context))
@@ -183,7 +185,9 @@ async def on_feedback(update: Update, context: Context) -> None:
     asked = await answers.answered_question(query.message.chat.id, query.message.message_id) if query.message else None
     await answers.record_feedback(query.from_user.id, brand.id, tip.id, 1 if action.helpful else -1, asked)
     await query.answer(say("feedback_thanks", lang))
-    await query.edit_message_reply_markup(_without_votes(query.message, say("feedback_recorded_up" if action.helpful else "feedback_recorded_down", lang)))
+    await query.edit_message_reply_markup(
+        _without_votes(query.message, say("feedback_recorded_up" if action.helpful else "feedback_recorded_down", lang))
+    )
 
 
 def _without_votes(message: object, recorded: str) -> InlineKeyboardMarkup | None:

@@ -143,7 +143,7 @@ async def unanswered(update: Update, context: Context) -> None:
 
 @polite
 async def on_choose_tip(update: Update, context: Context) -> None:
-    """"Add as a phrasing": which tip should it go to?"""
+    """ "Add as a phrasing": which tip should it go to?"""
     action = pressed(update)
     assert isinstance(action, ChooseTipFor) and update.callback_query is not None
     missed = await services(context).guides.missed_phrasing(await actor(update, context), action.brand_id, action.key)

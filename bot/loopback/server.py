@@ -208,9 +208,7 @@ class BotApi:
 
     async def get_updates(self, params: Params) -> list[JSON]:
         if self.world.webhook_url:
-            raise ApiError(
-                409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook first"
-            )
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook first")
         offset = params.integer("offset") if params.get("offset") is not None else None
         limit = min(max(params.integer("limit", 100), 1), 100)
         timeout = float(params.integer("timeout", 0))
@@ -296,9 +294,7 @@ class BotApi:
 
     async def answer_callback_query(self, params: Params) -> bool:
         query_id = str(params.require("callback_query_id"))
-        self.world.answer_query(
-            CallbackAnswer(query_id, params.get("text"), params.flag("show_alert"), params.get("url"))
-        )
+        self.world.answer_query(CallbackAnswer(query_id, params.get("text"), params.flag("show_alert"), params.get("url")))
         return True
 
     async def send_chat_action(self, params: Params) -> bool:
@@ -318,9 +314,7 @@ class BotApi:
         chat = self.world.chat(params.require("chat_id"))
         return chat.wire | {"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": _NO_GIFTS}
 
-    def _send(
-        self, chat: SimChat, method: str, params: Params, content: JSON, stored: StoredFile | None = None
-    ) -> SentMessage:
+    def _send(self, chat: SimChat, method: str, params: Params, content: JSON, stored: StoredFile | None = None) -> SentMessage:
         """Turn a send call into a Message from the bot, record it, and show it in the chat."""
         markup = _checked_markup(params.get("reply_markup"))
         if markup and "inline_keyboard" in markup:  # Telegram echoes inline keyboards only
@@ -423,9 +417,7 @@ class _Handler(tornado.web.RequestHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.answer(status_code, {"ok": False, "error_code": status_code, "description": self._reason})
 
-    def log_exception(
-        self, typ: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def log_exception(self, typ: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         where = f"{self.request.method} {_redacted(self.request.path)}"
         if isinstance(value, tornado.web.HTTPError):
             _LOG.warning("%s: %s", where, value.status_code)
@@ -527,9 +519,7 @@ class LoopbackBotAPI(World):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def fail_next(
-        self, method: str, error_code: int = 429, retry_after: int = 1, description: str | None = None
-    ) -> None:
+    def fail_next(self, method: str, error_code: int = 429, retry_after: int = 1, description: str | None = None) -> None:
         """Make the next call of ``method`` fail; by default with flood control (python-telegram-bot's RetryAfter).
 
         Other codes give other exceptions: 400 BadRequest, 403 Forbidden ("bot was blocked

@@ -379,9 +379,7 @@ class SimChat:
             try:
                 received.append(await self._take(self._replies, "reply", remaining))
             except NoReply:
-                raise NoReply(
-                    f"{self}: got {len(received)} of {count} replies within {timeout:g} s: {received}"
-                ) from None
+                raise NoReply(f"{self}: got {len(received)} of {count} replies within {timeout:g} s: {received}") from None
         return received
 
     async def next_edit(self, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:
@@ -494,9 +492,7 @@ class SimUser:
         query_id = await self.press_nowait(message, text, callback_data=callback_data)
         return await self._world.callback_answer(query_id, timeout)
 
-    async def press_nowait(
-        self, message: SentMessage, text: str | None = None, *, callback_data: str | None = None
-    ) -> str:
+    async def press_nowait(self, message: SentMessage, text: str | None = None, *, callback_data: str | None = None) -> str:
         """Press an inline button without waiting; returns the callback query id."""
         chat = self._world.chat(message.chat_id)
         current = chat.bot_messages.get(message.message_id)
@@ -647,9 +643,7 @@ class World:
         self._arrived.set()
         self._arrived = asyncio.Event()
 
-    async def get_updates(
-        self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None
-    ) -> list[JSON]:
+    async def get_updates(self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None) -> list[JSON]:
         """Long polling: confirm updates below ``offset``, answer once one is pending or ``timeout`` passes."""
         if allowed is not None:
             self._allowed_updates = set(allowed)

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -70,7 +70,9 @@ def create_app(settings: Settings, library: GuideLibrary | None = None) -> Starl
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await Store.open(settings.database)
         guides = library or GuideLibrary.open(settings.guides_dir)
-        app.state.services = Services(store, guides, settings.data_dir, settings.database, settings.admin_ids, settings.console_url)
+        app.state.services = Services(
+            store, guides, settings.data_dir, settings.database, settings.admin_ids, settings.console_url
+        )
         try:
             yield
         finally:

@@ -46,7 +46,9 @@ async def posted_form(request: Request, expected_csrf: str) -> FormData:
 
 
 def remember_session(request: Request, response: Response, token: str, max_age: int) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/"
+    )
 
 
 def forget_session(response: Response) -> None:
@@ -55,4 +57,6 @@ def forget_session(response: Response) -> None:
 
 def offer_signin_form(request: Request, response: Response, token: str) -> None:
     """Set the sign-in form's double-submit token as a short-lived cookie too."""
-    response.set_cookie(SIGNIN_COOKIE, token, max_age=600, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/signin")
+    response.set_cookie(
+        SIGNIN_COOKIE, token, max_age=600, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/signin"
+    )

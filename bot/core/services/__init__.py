@@ -35,7 +35,13 @@ class Services:
     """Every use case over one database and one guide library."""
 
     def __init__(
-        self, store: Store, library: GuideLibrary, data_dir: Path, database: DatabaseURL, admin_ids: frozenset[int], console_url: str | None = None
+        self,
+        store: Store,
+        library: GuideLibrary,
+        data_dir: Path,
+        database: DatabaseURL,
+        admin_ids: frozenset[int],
+        console_url: str | None = None,
     ):
         self.store = store
         self.library = library

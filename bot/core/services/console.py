@@ -61,7 +61,9 @@ class ConsoleService:
         """Redeem a sign-in link (once); raises SignedOut for a used, expired or unknown link, or a person without a role."""
         session_token = secrets.token_urlsafe(32)
         now = time.time()
-        user_id = await self._store.console.redeem_link(digest(link_token), now, (digest(session_token), secrets.token_urlsafe(32), now + SESSION_SECONDS))
+        user_id = await self._store.console.redeem_link(
+            digest(link_token), now, (digest(session_token), secrets.token_urlsafe(32), now + SESSION_SECONDS)
+        )
         if user_id is None:
             raise SignedOut()
         await self.user(session_token)  # the role is checked at sign-in as at every request

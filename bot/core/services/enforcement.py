@@ -129,7 +129,9 @@ class EnforcementService:
     async def sellers(self, actor: Actor, brand_id: str | None) -> list[Seller]:
         """Shops and live rooms by how many different shoppers reported them."""
         actor.require(Privilege.ENFORCE, brand_id)
-        ranked = rank_sellers(await self._store.reports.seller_mentions(frozenset({brand_id}) if brand_id else actor.report_scope))
+        ranked = rank_sellers(
+            await self._store.reports.seller_mentions(frozenset({brand_id}) if brand_id else actor.report_scope)
+        )
         await self._store.roles.audit(actor.user_id, "list sellers", brand_id, None)
         return ranked
 

@@ -49,7 +49,9 @@ class ExportService:
     async def _audited_scope(self, actor: Actor, wanted: ReportFilter, formats: str) -> ReportFilter:
         """``wanted`` within the actor's scope, audited before the first row is read."""
         scope = scoped(actor, wanted)
-        await self._store.roles.audit(actor.user_id, "export", ",".join(sorted(wanted.brands or ())) or None, f"{formats} {describe(scope)}")
+        await self._store.roles.audit(
+            actor.user_id, "export", ",".join(sorted(wanted.brands or ())) or None, f"{formats} {describe(scope)}"
+        )
         return scope
 
 

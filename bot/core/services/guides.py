@@ -109,7 +109,9 @@ class GuideService:
         async def resolve(tx: Transaction) -> None:
             await write_resolved(tx, missed.cluster.keys, actor.user_id, "add phrasing", f"{brand.id}/{tip.id}: {question}")
 
-        result = await self._publish(actor, add_question(current, tip.id, question), f"{brand.id}.yaml", f"phrasing → {tip.id}", resolve)
+        result = await self._publish(
+            actor, add_question(current, tip.id, question), f"{brand.id}.yaml", f"phrasing → {tip.id}", resolve
+        )
         return PhrasingAdded(result, tip, question) if isinstance(result, Published) else result
 
     async def _publish(
@@ -121,7 +123,9 @@ class GuideService:
             return Refused(Refusal.INVALID, tuple(invalid.errors))
         catalog = self._library.catalog
         current = catalog.brand(brand.id)
-        actor.require(Privilege.EDIT_GUIDE if current is not None else Privilege.ADD_BRAND, brand.id)  # checked now, not at upload
+        actor.require(
+            Privilege.EDIT_GUIDE if current is not None else Privilege.ADD_BRAND, brand.id
+        )  # checked now, not at upload
         clashes = name_clash_errors(data, filename, brand, catalog.brands)
         if clashes:
             return Refused(Refusal.NAME_TAKEN, tuple(clashes))
@@ -166,7 +170,9 @@ class GuideService:
         """Mark a group of wordings dealt with without changing the guide; returns the wording."""
         missed = await self.missed_phrasing(actor, brand_id, key)
         question = missed.cluster.question
-        await self._store.answers.resolve_phrasings(missed.cluster.keys, actor.user_id, "dismiss phrasing", f"{brand_id}: {question}")
+        await self._store.answers.resolve_phrasings(
+            missed.cluster.keys, actor.user_id, "dismiss phrasing", f"{brand_id}: {question}"
+        )
         return question
 
     def _editable(self, actor: Actor, brand_id: str) -> Brand:

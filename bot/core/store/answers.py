@@ -32,7 +32,9 @@ class AnswerRepository:
             )
 
     async def answered_question(self, chat_id: int, message_id: int) -> str | None:
-        row = await self._db.fetch_one("SELECT question FROM answered WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+        row = await self._db.fetch_one(
+            "SELECT question FROM answered WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        )
         return str(row["question"]) if row is not None else None
 
     async def record_feedback(self, user_id: int, brand: str, tip: str, vote: int, question: str | None = None) -> None:

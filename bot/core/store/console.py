@@ -64,7 +64,9 @@ class ConsoleRepository:
 
     async def end_session(self, token_sha256: str, now: float, why: str) -> None:
         async with self._db.transaction() as tx:
-            ended = await tx.execute("UPDATE console_sessions SET ended_at = ? WHERE token_sha256 = ? AND ended_at IS NULL", (now, token_sha256))
+            ended = await tx.execute(
+                "UPDATE console_sessions SET ended_at = ? WHERE token_sha256 = ? AND ended_at IS NULL", (now, token_sha256)
+            )
             if ended.rowcount:
                 user_id = await tx.scalar("SELECT user_id FROM console_sessions WHERE token_sha256 = ?", (token_sha256,))
                 await write_audit(tx, user_id, "console sign-out", None, why)

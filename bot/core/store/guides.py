@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from .db import Database, Row, Transaction
 from .records import GuideVersion
@@ -16,8 +16,13 @@ class GuideRepository:
         self._db = database
 
     async def add_version(
-        self, brand: str, content: bytes, by: int | None, note: str | None = None,
-        *, before_commit: Callable[[Transaction], Awaitable[None]] | None = None,
+        self,
+        brand: str,
+        content: bytes,
+        by: int | None,
+        note: str | None = None,
+        *,
+        before_commit: Callable[[Transaction], Awaitable[None]] | None = None,
     ) -> int:
         """Keep a version of a brand's tip file (audited); returns its number (1, 2, …).
 

@@ -22,8 +22,20 @@ from .url import DatabaseURL
 
 # Every table, parents before the tables whose foreign keys point at them.
 TABLES = (
-    "reports", "evidence", "status_history", "notifications", "roles", "audit", "guide_versions",
-    "answered", "feedback", "unanswered", "conversations", "user_data", "console_links", "console_sessions",
+    "reports",
+    "evidence",
+    "status_history",
+    "notifications",
+    "roles",
+    "audit",
+    "guide_versions",
+    "answered",
+    "feedback",
+    "unanswered",
+    "conversations",
+    "user_data",
+    "console_links",
+    "console_sessions",
 )
 COPY_BATCH = 1000
 _CHECKSUM_MODULUS = 2**256
@@ -97,7 +109,9 @@ async def _postgres_problems(database: Database) -> list[str]:
     (possible after a restore or a load with triggers off)."""
     problems = [
         f"constraint {r['conname']} is not validated"
-        for r in await database.fetch_all("SELECT conname FROM pg_constraint WHERE NOT convalidated AND connamespace = current_schema()::regnamespace")
+        for r in await database.fetch_all(
+            "SELECT conname FROM pg_constraint WHERE NOT convalidated AND connamespace = current_schema()::regnamespace"
+        )
     ]
     foreign_keys = await database.fetch_all(
         """SELECT c.conrelid::regclass::text AS child, a.attname AS col, c.confrelid::regclass::text AS parent, p.attname AS key
@@ -108,8 +122,8 @@ async def _postgres_problems(database: Database) -> list[str]:
     )
     for fk in foreign_keys:
         orphans = await database.scalar(
-            f"""SELECT COUNT(*) FROM {fk['child']} c
-                WHERE c.{fk['col']} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {fk['parent']} p WHERE p.{fk['key']} = c.{fk['col']})"""
+            f"""SELECT COUNT(*) FROM {fk["child"]} c
+                WHERE c.{fk["col"]} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {fk["parent"]} p WHERE p.{fk["key"]} = c.{fk["col"]})"""
         )
         if orphans:
             problems.append(f"{orphans} {fk['child']} row(s) point at a missing {fk['parent']} row ({fk['col']})")
@@ -119,7 +133,9 @@ async def _postgres_problems(database: Database) -> list[str]:
 # --- copy ------------------------------------------------------------------------------------------
 
 
-async def copy(source_url: str | Path | DatabaseURL, target_url: str | Path | DatabaseURL, *, force: bool = False) -> list[TableSummary]:
+async def copy(
+    source_url: str | Path | DatabaseURL, target_url: str | Path | DatabaseURL, *, force: bool = False
+) -> list[TableSummary]:
     """Copy every table from ``source`` to ``target`` (both upgraded first) and verify it; returns
     what each table holds on both sides.
 
@@ -188,5 +204,8 @@ def summarize(reader: Reader, table: str) -> TableSummary:
 
 def _row_digest(row: Row) -> bytes:
     """A row's values by column name, each with its type, so 1, 1.0 and '1' differ."""
-    typed = sorted((name, type(value).__name__, value.hex() if isinstance(value, bytes) else value) for name, value in zip(row.keys(), row, strict=True))
+    typed = sorted(
+        (name, type(value).__name__, value.hex() if isinstance(value, bytes) else value)
+        for name, value in zip(row.keys(), row, strict=True)
+    )
     return hashlib.sha256(json.dumps(typed, ensure_ascii=False, default=repr).encode()).digest()

@@ -31,7 +31,9 @@ class OutboxRepository:
 
     async def mark_sent(self, notification_id: int) -> None:
         async with self._db.transaction() as tx:
-            await tx.execute("UPDATE notifications SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", (time.time(), notification_id))
+            await tx.execute(
+                "UPDATE notifications SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", (time.time(), notification_id)
+            )
 
     async def mark_failed(self, notification_id: int) -> None:
         """Count a failed attempt; the notification is tried again until MAX_ATTEMPTS."""

@@ -122,7 +122,8 @@ class PostgresDatabase(Database):
 
     async def tables(self) -> list[str]:
         rows = await self.fetch_all(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> ? ORDER BY tablename", (_SCHEMA_TABLE,)
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> ? ORDER BY tablename",
+            (_SCHEMA_TABLE,),
         )
         return [r[0] for r in rows]
 

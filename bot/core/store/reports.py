@@ -24,8 +24,21 @@ HOUR = 3600.0
 
 # The draft's fields stored as they are (sqlite3 stores a bool as 0 or 1), named as the columns.
 _DRAFT_COLUMNS = (
-    "lang", "brand", "brand_other", "product", "platform", "shop", "link", "share_code", "order_number",
-    "price_cents", "purchase_date", "problem", "failed_tip", "official_check", "consent",
+    "lang",
+    "brand",
+    "brand_other",
+    "product",
+    "platform",
+    "shop",
+    "link",
+    "share_code",
+    "order_number",
+    "price_cents",
+    "purchase_date",
+    "problem",
+    "failed_tip",
+    "official_check",
+    "consent",
 )
 _RECORD_COLUMNS = tuple(f.name for f in fields(ReportRecord))
 
@@ -168,7 +181,7 @@ class ReportRepository:
         """How many matching reports are in each status (statuses with none are left out)."""
         clause, params = filter_sql(where)
         rows = await self._db.fetch_all(f"SELECT r.status, COUNT(*) FROM reports r{clause} GROUP BY r.status", params)
-        return {status: count for status, count in rows}
+        return {str(status): int(count) for status, count in rows}
 
     async def evidence(self, report_id: int) -> list[Photo]:
         rows = await self._db.fetch_all(
@@ -207,7 +220,9 @@ class ReportRepository:
                 "INSERT INTO status_history (report_id, from_status, to_status, changed_by, note, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (row["id"], row["status"], new.value, changed_by, _clip_note(note), now),
             )
-            await tx.execute("INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (row["id"], change_id, now))
+            await tx.execute(
+                "INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (row["id"], change_id, now)
+            )
             await write_audit(tx, changed_by, "status", row["reference"], f"{row['status']} -> {new.value}")
         updated = await self.find(ref)
         assert updated is not None
@@ -225,7 +240,9 @@ async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft) -> 
     await tx.lock("reports")
     now = time.time()
     if draft.order_number:
-        existing = await tx.fetch_one("SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number))
+        existing = await tx.fetch_one(
+            "SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number)
+        )
         if existing is not None:
             await tx.execute("UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?", (now, existing["id"]))
             return Submitted(existing["reference"], duplicate=True)
@@ -263,4 +280,4 @@ def _clip_note(note: str | None) -> str | None:
 
 
 def _epoch(day: dt.date) -> float:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).timestamp()
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()

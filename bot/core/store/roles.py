@@ -58,5 +58,6 @@ class RoleRepository:
 async def write_audit(tx: Transaction, actor: int | None, action: str, target: str | None, detail: str | None) -> None:
     """Add an audit entry within ``tx``."""
     await tx.execute(
-        "INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)", (actor, action, target, detail, time.time())
+        "INSERT INTO audit (actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
+        (actor, action, target, detail, time.time()),
     )

@@ -89,7 +89,9 @@ class SqliteDatabase(Database):
         await tx.execute(f"PRAGMA user_version = {int(version)}")
 
     async def tables(self) -> list[str]:
-        rows = await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        rows = await self.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
         return [r[0] for r in rows]
 
 

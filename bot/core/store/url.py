@@ -48,7 +48,7 @@ class DatabaseURL:
     def sqlite_path(self) -> Path:
         """The SQLite file (only for a sqlite:/// URL)."""
         assert not self.dialect.is_postgresql, self
-        return Path(self.url[len(SQLITE_PREFIX):])
+        return Path(self.url[len(SQLITE_PREFIX) :])
 
     def exists(self) -> bool:
         """Whether there is a database to read: the SQLite file exists (a PostgreSQL one is checked on connecting)."""

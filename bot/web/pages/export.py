@@ -32,4 +32,6 @@ async def _download(request: Request, fmt: Format) -> Response:
     user = await signed_in(request)
     chunks = await services(request).exports.stream(user.actor, wanted_reports(request), fmt)
     name = f"reports-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}"
-    return StreamingResponse(chunks, media_type=MEDIA_TYPES[fmt], headers={"content-disposition": f'attachment; filename="{name}"'})
+    return StreamingResponse(
+        chunks, media_type=MEDIA_TYPES[fmt], headers={"content-disposition": f'attachment; filename="{name}"'}
+    )

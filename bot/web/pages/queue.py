@@ -42,7 +42,9 @@ def wanted_reports(request: Request) -> ReportFilter:
 
 def _order_and_page(request: Request) -> tuple[QueueOrder, int]:
     try:
-        return QueueOrder(request.query_params.get("sort") or QueueOrder.NEWEST), max(0, int(request.query_params.get("page") or 1) - 1)
+        return QueueOrder(request.query_params.get("sort") or QueueOrder.NEWEST), max(
+            0, int(request.query_params.get("page") or 1) - 1
+        )
     except ValueError as exc:
         raise HTTPException(400, f"bad sort or page: {exc}") from None
 

@@ -36,7 +36,9 @@ async def report_page(request: Request) -> Response:
     return await _show(request, user, request.path_params["report_id"], moved=request.query_params.get("moved") == "1")
 
 
-async def _show(request: Request, user: ConsoleUser, report_id: int, *, moved: bool = False, problem: Markup | None = None) -> Response:
+async def _show(
+    request: Request, user: ConsoleUser, report_id: int, *, moved: bool = False, problem: Markup | None = None
+) -> Response:
     case = await services(request).enforcement.case(user.actor, report_id)
     catalog = services(request).library.catalog
     report = case.report
@@ -96,4 +98,6 @@ async def evidence_pack(request: Request) -> Response:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return FileResponse(pack.path, media_type="application/zip", filename=pack.path.name, background=BackgroundTask(shutil.rmtree, folder, True))
+    return FileResponse(
+        pack.path, media_type="application/zip", filename=pack.path.name, background=BackgroundTask(shutil.rmtree, folder, True)
+    )

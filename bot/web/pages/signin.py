@@ -15,7 +15,16 @@ from starlette.routing import Route
 
 from ...core.services.console import SignedOut
 from ..render import render
-from ..session import SESSION_COOKIE, SIGNIN_COOKIE, forget_session, offer_signin_form, posted_form, remember_session, services, signed_in
+from ..session import (
+    SESSION_COOKIE,
+    SIGNIN_COOKIE,
+    forget_session,
+    offer_signin_form,
+    posted_form,
+    remember_session,
+    services,
+    signed_in,
+)
 
 
 def routes() -> list[Route]:
