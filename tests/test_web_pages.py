@@ -5,14 +5,17 @@ brand, brand staff on enforcement pages, a missing or wrong form token)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 
 import pytest
 from helpers import rows
 from starlette.testclient import TestClient
-from web_helpers import CONSOLE_URL, ENFORCER, MOUTAI_STAFF, MOUTAI_TEAM, seed, sign_in
+from web_helpers import CONSOLE_URL, ENFORCER, MOUTAI_STAFF, MOUTAI_TEAM, seed, sign_in, with_store
 
 from bot.config import Settings
+from bot.core.reports import Draft
+from bot.core.store import Store
 from bot.web.app import create_app
 
 
@@ -115,3 +118,59 @@ def test_a_bulk_move_needs_the_form_token_a_role_and_a_valid_note(
     staff_csrf = sign_in(staff, console_settings, MOUTAI_STAFF)
     assert staff.post("/bulk", data={"csrf": staff_csrf, "status": "under_review", "report": ids["moutai"]}).status_code == 403
     assert status_of(console_settings, ids["moutai"]) == "submitted"
+
+
+# --- sellers ------------------------------------------------------------------------------------
+
+
+def add_reports(settings: Settings, *reports: tuple[int, str, str]) -> None:
+    """More reports: (shopper, brand, shop as written)."""
+
+    async def write(store: Store) -> None:
+        for user, brand, shop in reports:
+            draft = Draft(
+                brand=brand,
+                product="飞天",
+                platform="douyin_live",
+                shop=shop,
+                problem="假",
+                official_check="failed",
+                consent=True,
+                photos=[],
+            )
+            await store.reports.submit(user, user, draft)
+
+    with_store(settings, write)
+
+
+def test_sellers_rank_repeat_offenders_with_a_drill_down_to_their_reports(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
+    add_reports(console_settings, (5001, "moutai", "酒仙旗舰店"), (5002, "moutai", " 酒仙官方旗舰店"), (5003, "nike", "潮鞋小店"))
+    sign_in(client, console_settings, ENFORCER)
+    page = client.get("/sellers").text
+    assert 'id="seller-total">3<' in page
+    assert page.index("酒仙官方旗舰店") < page.index("潮鞋小店") < page.index("好酒直播间 &lt;b&gt;")
+    assert 'data-shoppers="酒仙官方旗舰店">3<' in page and 'data-shoppers="潮鞋小店">2<' in page
+    link = re.search(r'<a href="([^"]+)" class="seller">酒仙官方旗舰店', page)
+    assert link is not None
+    drilled = client.get(link.group(1).replace("&amp;", "&")).text
+    assert 'id="total">3<' in drilled and 'id="shop-filter"' in drilled and "潮鞋小店" not in drilled
+    assert 'id="total">1<' in client.get("/queue", params={"shop": "酒仙旗舰店"}).text
+    exported = client.get("/export.jsonl", params=[("shop", "酒仙旗舰店"), ("shop", "潮鞋小店")]).text
+    assert len(exported.splitlines()) == 3
+    assert 'id="seller-total">1<' in client.get("/sellers", params={"brand": "nike"}).text
+    assert [(a, t) for a, t, _ in audited(console_settings, "list sellers")] == [(ENFORCER, None), (ENFORCER, "nike")]
+
+
+def test_a_scoped_team_ranks_only_its_brands_sellers(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
+    add_reports(console_settings, (5003, "nike", "潮鞋小店"), (5004, "nike", "潮鞋小店"))
+    sign_in(client, console_settings, MOUTAI_TEAM)
+    page = client.get("/sellers").text
+    assert 'id="seller-total">2<' in page and "潮鞋小店" not in page and '<option value="nike"' not in page
+    assert client.get("/sellers", params={"brand": "nike"}).status_code == 403
+    drilled = client.get("/queue", params={"shop": "潮鞋小店"}).text
+    assert 'id="total">0<' in drilled and "/reports/" not in drilled
+    staff = TestClient(client.app, base_url=CONSOLE_URL)
+    sign_in(staff, console_settings, MOUTAI_STAFF)
+    assert staff.get("/sellers").status_code == 403

@@ -21,7 +21,7 @@ from ..core.library import GuideLibrary
 from ..core.services import Forbidden, NotFound, Services
 from ..core.services.console import SignedOut
 from ..core.store import Store
-from .pages import bulk, export, queue, report, signin
+from .pages import bulk, export, queue, report, sellers, signin
 from .render import render
 from .session import forget_session
 
@@ -84,6 +84,7 @@ def create_app(settings: Settings, library: GuideLibrary | None = None) -> Starl
         *report.routes(),
         *export.routes(),
         *bulk.routes(),
+        *sellers.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(

@@ -61,6 +61,7 @@ class ReportFilter:
     until: dt.date | None = None  # inclusive
     platform: str | None = None
     text: str | None = None  # found in the product, the shop or the shopper's description (any case)
+    shops: frozenset[str] | None = None  # the shop written exactly one of these ways (spaces around aside)
 
 
 class QueueOrder(StrEnum):
@@ -103,6 +104,9 @@ def filter_sql(where: ReportFilter) -> tuple[str, list[object]]:
     if where.text:
         clauses.append("(" + " OR ".join(f"LOWER(r.{c}) LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
         params += [_like_pattern(where.text)] * len(_SEARCHED)
+    if where.shops is not None:
+        clauses.append(f"TRIM(r.shop) IN ({', '.join('?' for _ in where.shops)})" if where.shops else "1 = 0")
+        params += sorted(where.shops)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
