@@ -5,7 +5,9 @@ brand, brand staff on enforcement pages, a missing or wrong form token)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +17,8 @@ from web_helpers import CONSOLE_URL, ENFORCER, MOUTAI_STAFF, MOUTAI_TEAM, seed, 
 
 from bot.config import Settings
 from bot.core.reports import Draft
+from bot.core.services import Actor
+from bot.core.services.dashboard import Dashboard, DashboardService
 from bot.core.store import Store
 from bot.web.app import create_app
 
@@ -123,7 +127,7 @@ def test_a_bulk_move_needs_the_form_token_a_role_and_a_valid_note(
 # --- sellers ------------------------------------------------------------------------------------
 
 
-def add_reports(settings: Settings, *reports: tuple[int, str, str]) -> None:
+def add_reports(settings: Settings, *reports: tuple[int, str, str], failed_tip: str | None = None) -> None:
     """More reports: (shopper, brand, shop as written)."""
 
     async def write(store: Store) -> None:
@@ -137,6 +141,7 @@ def add_reports(settings: Settings, *reports: tuple[int, str, str]) -> None:
                 official_check="failed",
                 consent=True,
                 photos=[],
+                failed_tip=failed_tip,
             )
             await store.reports.submit(user, user, draft)
 
@@ -174,3 +179,86 @@ def test_a_scoped_team_ranks_only_its_brands_sellers(client: TestClient, console
     staff = TestClient(client.app, base_url=CONSOLE_URL)
     sign_in(staff, console_settings, MOUTAI_STAFF)
     assert staff.get("/sellers").status_code == 403
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+def execute(settings: Settings, sql: str, *params: object) -> None:
+    with sqlite3.connect(settings.database.sqlite_path) as db:
+        db.execute(sql, params)
+
+
+def move_after(settings: Settings, client: TestClient, csrf: str, report_id: int, seconds: int) -> None:
+    """Move the report to under review, as if ``seconds`` after it was reported."""
+    assert client.post(f"/reports/{report_id}/status", data={"csrf": csrf, "status": "under_review"}).status_code == 200
+    execute(
+        settings,
+        "UPDATE status_history SET changed_at = (SELECT created_at FROM reports WHERE id = ?) + ? "
+        "WHERE report_id = ? AND from_status IS NOT NULL",
+        report_id,
+        seconds,
+        report_id,
+    )
+
+
+def test_the_dashboard_draws_the_figures_and_writes_them_beside(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
+    add_reports(console_settings, (5001, "moutai", "甲店"), (5002, "moutai", "乙店"), failed_tip="nfc-scan")
+    add_reports(console_settings, (5003, "moutai", "丙店"), failed_tip="capsule-cap")
+    add_reports(console_settings, (5004, "nike", "丁店"), failed_tip="sole-check")
+    csrf = sign_in(client, console_settings, ENFORCER)
+    move_after(console_settings, client, csrf, ids["moutai"], 3600)
+    move_after(console_settings, client, csrf, ids["html"], 7200)
+    move_after(console_settings, client, csrf, ids["nike"], 3 * 86400)
+    response = client.get("/dashboard")
+    assert response.status_code == 200 and "<script" not in response.text
+    page = response.text
+    assert page.count("<svg") == 3 and 'id="d-total">7<' in page
+    assert 'data-status="submitted">4<' in page and 'data-status="under_review">3<' in page
+    assert 'id="median">2h 0m<' in page and 'id="moved">3<' in page
+    tips = page[page.index('id="tips"') :]
+    assert tips.index("用手机NFC读取胶帽里的防伪芯片") < tips.index("看红胶帽、瓶盖和瓶头喷码") and "sole-check" in tips
+    weekly = page[page.index('id="weekly"') : page.index("</table>", page.index('id="weekly"'))]
+    assert weekly.count("<tr>") == 13  # the header and 12 weeks
+    assert ">5</td>" in weekly and ">2</td>" in weekly  # this week: 5 of moutai, 2 of nike
+    assert 'id="d-total">5<' in client.get("/dashboard", params={"brand": "moutai"}).text
+    assert 'id="weekly"' in client.get("/dashboard", params={"weeks": "52"}).text
+    for bad in ({"weeks": "5"}, {"weeks": "x"}):
+        assert client.get("/dashboard", params=bad).status_code == 400
+    assert client.get("/dashboard", params={"brand": "nosuchbrand"}).status_code == 404
+    assert [(a, t) for a, t, _ in audited(console_settings, "view dashboard")][:2] == [(ENFORCER, None), (ENFORCER, "moutai")]
+
+
+def test_a_scoped_team_s_dashboard_counts_only_its_brands(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
+    add_reports(console_settings, (5004, "nike", "丁店"), failed_tip="sole-check")
+    admin_csrf = sign_in(client, console_settings, ENFORCER)
+    move_after(console_settings, client, admin_csrf, ids["moutai"], 3600)
+    move_after(console_settings, client, admin_csrf, ids["html"], 7200)
+    move_after(console_settings, client, admin_csrf, ids["nike"], 3 * 86400)
+    team = TestClient(client.app, base_url=CONSOLE_URL)
+    sign_in(team, console_settings, MOUTAI_TEAM)
+    page = team.get("/dashboard").text
+    assert 'id="d-total">2<' in page and 'id="median">1h 30m<' in page and 'id="moved">2<' in page
+    assert "sole-check" not in page and "Nike" not in page and "耐克" not in page
+    assert team.get("/dashboard", params={"brand": "nike"}).status_code == 403
+    staff = TestClient(client.app, base_url=CONSOLE_URL)
+    sign_in(staff, console_settings, MOUTAI_STAFF)
+    assert staff.get("/dashboard").status_code == 403
+
+
+def test_weeks_start_on_monday_utc(console_settings: Settings, ids: dict[str, int]) -> None:
+    monday = 1704067200.0  # 2024-01-01 00:00 UTC, a Monday
+    for report_id, at in ((ids["moutai"], monday), (ids["html"], monday + 7 * 86400 - 1), (ids["nike"], monday + 7 * 86400)):
+        execute(console_settings, "UPDATE reports SET created_at = ? WHERE id = ?", at, report_id)
+
+    async def figures(store: Store) -> Dashboard:
+        return await DashboardService(store, lambda brand: True).dashboard(Actor.operator(), None, 4, dt.date(2024, 1, 10))
+
+    found = with_store(console_settings, figures)
+    assert found.since == dt.date(2023, 12, 18) and found.weeks[-1] == dt.date(2024, 1, 8) and len(found.weeks) == 4
+    assert found.per_week == {(dt.date(2024, 1, 1), "moutai"): 2, (dt.date(2024, 1, 8), "nike"): 1}
+    assert found.brands == ("moutai", "nike") and found.first_move_median is None and found.moved == 0

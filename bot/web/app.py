@@ -21,7 +21,7 @@ from ..core.library import GuideLibrary
 from ..core.services import Forbidden, NotFound, Services
 from ..core.services.console import SignedOut
 from ..core.store import Store
-from .pages import bulk, export, queue, report, sellers, signin
+from .pages import bulk, dashboard, export, queue, report, sellers, signin
 from .render import render
 from .session import forget_session
 
@@ -85,6 +85,7 @@ def create_app(settings: Settings, library: GuideLibrary | None = None) -> Starl
         *export.routes(),
         *bulk.routes(),
         *sellers.routes(),
+        *dashboard.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(

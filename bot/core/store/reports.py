@@ -21,6 +21,8 @@ from .records import CaseFile, QueueRow, ReportRecord, SellerMention, StatusChan
 from .roles import write_audit
 
 HOUR = 3600.0
+_WEEK = 7 * 86400
+_MONDAY_SHIFT = 3 * 86400  # the epoch began on a Thursday: shifted, whole weeks start on Mondays
 
 # The draft's fields stored as they are (sqlite3 stores a bool as 0 or 1), named as the columns.
 _DRAFT_COLUMNS = (
@@ -231,6 +233,43 @@ class ReportRepository:
         updated = await self.find(ref)
         assert updated is not None
         return updated
+
+    # --- the dashboard's aggregates (portable SQL: SQLite and PostgreSQL) ----------------------
+
+    async def weekly_counts(self, where: ReportFilter) -> list[tuple[float, str | None, int]]:
+        """How many matching reports each brand had each week: (the week's Monday 00:00 UTC as epoch, brand, count)."""
+        clause, params = filter_sql(where)
+        week = f"(CAST(r.created_at AS BIGINT) + {_MONDAY_SHIFT}) / {_WEEK}"  # integer division: whole weeks
+        rows = await self._db.fetch_all(
+            f"SELECT {week} AS week, r.brand, COUNT(*) FROM reports r{clause} GROUP BY {week}, r.brand ORDER BY 1, 2", params
+        )
+        return [(float(int(w) * _WEEK - _MONDAY_SHIFT), brand, int(n)) for w, brand, n in rows]
+
+    async def first_move_median(self, where: ReportFilter) -> tuple[float | None, int]:
+        """The median time (seconds) from a matching report to its first status change, and how many were moved."""
+        clause, params = filter_sql(where)
+        moved = f"""SELECT MIN(h.changed_at) - r.created_at AS waited
+                    FROM reports r JOIN status_history h ON h.report_id = r.id AND h.from_status IS NOT NULL{clause}
+                    GROUP BY r.id, r.created_at"""
+        count = int(await self._db.scalar(f"SELECT COUNT(*) FROM ({moved}) t", params))
+        if count == 0:
+            return None, 0
+        middle = await self._db.fetch_all(
+            f"SELECT waited FROM ({moved}) t ORDER BY waited LIMIT ? OFFSET ?", [*params, 2 - count % 2, (count - 1) // 2]
+        )
+        values = [float(r[0]) for r in middle]
+        return sum(values) / len(values), count
+
+    async def failed_tip_counts(self, where: ReportFilter, limit: int) -> list[tuple[str | None, str, int]]:
+        """The tips matching reports said they failed, most often first: (brand, tip id, reports)."""
+        clause, params = filter_sql(where)
+        joined = f"{clause} AND" if clause else " WHERE"
+        rows = await self._db.fetch_all(
+            f"""SELECT r.brand, r.failed_tip, COUNT(*) FROM reports r{joined} r.failed_tip IS NOT NULL
+                GROUP BY r.brand, r.failed_tip ORDER BY COUNT(*) DESC, r.brand, r.failed_tip LIMIT ?""",
+            [*params, limit],
+        )
+        return [(brand, str(tip), int(n)) for brand, tip, n in rows]
 
 
 async def _check_hourly_limit(reads: Reads, user_id: int, now: float) -> None:
