@@ -239,7 +239,7 @@ class ReportRepository:
     async def weekly_counts(self, where: ReportFilter) -> list[tuple[float, str | None, int]]:
         """How many matching reports each brand had each week: (the week's Monday 00:00 UTC as epoch, brand, count)."""
         clause, params = filter_sql(where)
-        week = f"(CAST(r.created_at AS BIGINT) + {_MONDAY_SHIFT}) / {_WEEK}"  # integer division: whole weeks
+        week = self._db.dialect.whole(f"(r.created_at + {_MONDAY_SHIFT}) / {_WEEK}")  # whole weeks since a Monday
         rows = await self._db.fetch_all(
             f"SELECT {week} AS week, r.brand, COUNT(*) FROM reports r{clause} GROUP BY {week}, r.brand ORDER BY 1, 2", params
         )
