@@ -16,11 +16,14 @@ from starlette.testclient import TestClient
 from web_helpers import CONSOLE_URL, ENFORCER, MOUTAI_STAFF, MOUTAI_TEAM, seed, sign_in, with_store
 
 from bot.config import Settings
+from bot.core.library import tip_ref
 from bot.core.reports import Draft
 from bot.core.services import Actor
 from bot.core.services.dashboard import Dashboard, DashboardService
 from bot.core.store import Store
 from bot.web.app import create_app
+
+NIKE_TIP = "style-code"
 
 
 @pytest.fixture
@@ -262,3 +265,134 @@ def test_weeks_start_on_monday_utc(console_settings: Settings, ids: dict[str, in
     assert found.since == dt.date(2023, 12, 18) and found.weeks[-1] == dt.date(2024, 1, 8) and len(found.weeks) == 4
     assert found.per_week == {(dt.date(2024, 1, 1), "moutai"): 2, (dt.date(2024, 1, 8), "nike"): 1}
     assert found.brands == ("moutai", "nike") and found.first_move_median is None and found.moved == 0
+
+
+# --- brand staff: guides ------------------------------------------------------------------------
+
+
+def upload_file(client: TestClient, csrf: str | None, name: str, content: bytes):  # type: ignore[no-untyped-def]
+    data = {"csrf": csrf} if csrf is not None else {}
+    return client.post("/guides/upload", data=data, files={"file": (name, content, "application/yaml")}, follow_redirects=False)
+
+
+def test_staff_see_only_their_guides_with_votes_per_tip(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
+    async def votes(store: Store) -> None:
+        await store.answers.record_feedback(7001, "moutai", "nfc-scan", 1)
+        await store.answers.record_feedback(7001, "moutai", "nfc-scan", 1)  # the same shopper again: one vote
+        await store.answers.record_feedback(7002, "moutai", "nfc-scan", 1)
+        await store.answers.record_feedback(7003, "moutai", "capsule-cap", -1)
+        await store.answers.record_feedback(7004, "nike", "nfc-scan", -1)
+
+    with_store(console_settings, votes)
+    sign_in(client, console_settings, MOUTAI_STAFF)
+    listing = client.get("/guides").text
+    assert 'href="/guides/moutai"' in listing and 'href="/guides/nike"' not in listing
+    page = client.get("/guides/moutai").text
+    assert 'data-up="nfc-scan">2<' in page and 'data-down="nfc-scan">0<' in page and 'data-down="capsule-cap">1<' in page
+    assert "随软件附带的文件" in page and "用手机NFC读取胶帽里的防伪芯片" in page  # the bundled file is in service
+    for path in ("/guides/nike", "/guides/nike/missed", "/guides/nike/diff?old=1&new=2"):
+        assert client.get(path).status_code == 403
+    team = TestClient(client.app, base_url=CONSOLE_URL)
+    sign_in(team, console_settings, MOUTAI_TEAM)
+    assert team.get("/guides").status_code == 403 and team.get("/guides/moutai").status_code == 403
+
+
+def test_upload_history_diff_and_rollback(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
+    csrf = sign_in(client, console_settings, MOUTAI_STAFF)
+    original = (console_settings.guides_dir / "moutai.yaml").read_bytes()
+    first = original.replace("看红胶帽、瓶盖和瓶头喷码".encode(), "看红胶帽和瓶盖".encode())
+    second = first.replace("看红胶帽和瓶盖".encode(), "看红胶帽 <b>和</b> 瓶盖".encode())
+    assert upload_file(client, None, "moutai.yaml", first).status_code == 403  # no form token: nothing published
+    response = upload_file(client, csrf, "moutai.yaml", first)
+    assert response.status_code == 303 and response.headers["location"] == "/guides/moutai?published=1"
+    assert upload_file(client, csrf, "moutai.yaml", second).headers["location"] == "/guides/moutai?published=2"
+    page = client.get("/guides/moutai?published=2").text
+    assert 'id="in-service">v2<' in page and 'id="published"' in page and "看红胶帽 &lt;b&gt;和&lt;/b&gt; 瓶盖" in page
+    diff = client.get("/guides/moutai/diff", params={"old": 1, "new": 2}).text
+    assert '<span class="del">-    title: 看红胶帽和瓶盖</span>' in diff
+    assert '<span class="add">+    title: 看红胶帽 &lt;b&gt;和&lt;/b&gt; 瓶盖</span>' in diff
+    assert client.get("/guides/moutai/diff", params={"old": 1, "new": 9}).status_code == 404
+    assert client.get("/guides/moutai/diff", params={"old": "x"}).status_code == 400
+    assert client.post("/guides/moutai/rollback", data={"version": 1}).status_code == 403
+    rolled = client.post("/guides/moutai/rollback", data={"csrf": csrf, "version": 1}, follow_redirects=False)
+    assert rolled.status_code == 303 and rolled.headers["location"] == "/guides/moutai?published=3"
+    assert (console_settings.guides_dir / "moutai.yaml").read_bytes() == first
+    assert "rollback to v1" in client.get("/guides/moutai").text
+    same = client.post("/guides/moutai/rollback", data={"csrf": csrf, "version": 3})
+    assert same.status_code == 400 and "完全一样" in same.text
+
+
+def test_an_invalid_upload_lists_the_errors_by_line_and_field(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
+    csrf = sign_in(client, console_settings, MOUTAI_STAFF)
+    original = (console_settings.guides_dir / "moutai.yaml").read_bytes()
+    broken = original.replace(b"  - id: capsule-cap\n", b"  - id: Capsule Cap!\n")
+    response = upload_file(client, csrf, "moutai.yaml", broken)
+    assert response.status_code == 400 and "没有上线" in response.text
+    assert re.search(r'<td>moutai.yaml</td><td class="num">33</td><td><code>[^<]*id</code></td>', response.text), response.text
+    assert (console_settings.guides_dir / "moutai.yaml").read_bytes() == original
+    nike = (console_settings.guides_dir / "nike.yaml").read_bytes().replace("耐克 Nike".encode(), "耐克 NIKE".encode())
+    assert upload_file(client, csrf, "nike.yaml", nike).status_code == 403  # another brand's file
+    assert rows(console_settings, "SELECT COUNT(*) FROM guide_versions") == [(0,)]
+
+
+def test_missed_questions_are_added_as_a_phrasing_or_dismissed(
+    client: TestClient, console_settings: Settings, ids: dict[str, int]
+) -> None:
+    async def asked(store: Store) -> None:
+        await store.answers.record_unanswered("茅台的芯片<手机>怎么读", 0.2, "moutai")
+        await store.answers.record_unanswered("茅台的芯片<手机>怎么读？", 0.2, "moutai")
+        await store.answers.record_unanswered("茅台箱子上的码对不上", 0.1, "moutai")
+        await store.answers.record_unanswered("耐克鞋盒标签", 0.1, "nike")
+
+    with_store(console_settings, asked)
+    csrf = sign_in(client, console_settings, MOUTAI_STAFF)
+    page = client.get("/guides/moutai/missed").text
+    assert "茅台的芯片&lt;手机&gt;怎么读" in page and "茅台箱子上的码对不上" in page and "耐克鞋盒标签" not in page
+    keys = re.findall(r'action="/guides/moutai/missed/([^/"]+)/add"', page)
+    assert len(keys) == 2 and '<td class="num">2</td>' in page
+    chip_key = keys[0] if page.index(keys[0]) < page.index("茅台箱子上") else keys[1]
+    other_key = next(k for k in keys if k != chip_key)
+    assert client.post(f"/guides/moutai/missed/{chip_key}/add", data={"tip": tip_ref("moutai", "nfc-scan")}).status_code == 403
+    assert (
+        client.post(f"/guides/moutai/missed/{chip_key}/add", data={"csrf": csrf, "tip": tip_ref("nike", NIKE_TIP)}).status_code
+        == 400
+    )
+    added = client.post(
+        f"/guides/moutai/missed/{chip_key}/add", data={"csrf": csrf, "tip": tip_ref("moutai", "nfc-scan")}, follow_redirects=False
+    )
+    assert added.status_code == 303 and added.headers["location"] == "/guides/moutai/missed?done=added", added.text
+    assert "茅台的芯片<手机>怎么读" in (console_settings.guides_dir / "moutai.yaml").read_text(encoding="utf-8")
+    assert client.post(f"/guides/moutai/missed/{other_key}/dismiss", data={}).status_code == 403
+    dismissed = client.post(f"/guides/moutai/missed/{other_key}/dismiss", data={"csrf": csrf}, follow_redirects=False)
+    assert dismissed.headers["location"] == "/guides/moutai/missed?done=dismissed"
+    after = client.get("/guides/moutai/missed?done=dismissed").text
+    assert "茅台的芯片" not in after and "茅台箱子上" not in after and 'id="done"' in after
+    assert client.post(f"/guides/moutai/missed/{other_key}/dismiss", data={"csrf": csrf}).status_code == 404  # dealt with
+    assert [a for a, _, _ in audited(console_settings, "dismiss phrasing")] == [MOUTAI_STAFF]
+    assert [a for a, _, _ in audited(console_settings, "add phrasing")] == [MOUTAI_STAFF]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/sellers"),
+        ("GET", "/dashboard"),
+        ("GET", "/guides"),
+        ("GET", "/guides/moutai"),
+        ("GET", "/guides/moutai/diff?old=1&new=2"),
+        ("GET", "/guides/moutai/missed"),
+        ("POST", "/bulk"),
+        ("POST", "/guides/upload"),
+        ("POST", "/guides/moutai/rollback"),
+        ("POST", "/guides/moutai/missed/u1/add"),
+        ("POST", "/guides/moutai/missed/u1/dismiss"),
+    ],
+)
+def test_the_new_pages_need_a_session(client: TestClient, method: str, path: str) -> None:
+    assert client.request(method, path).status_code == 401
+    client.cookies.set("authbot_session", "forged")
+    assert client.request(method, path).status_code == 401

@@ -21,7 +21,7 @@ from ..core.library import GuideLibrary
 from ..core.services import Forbidden, NotFound, Services
 from ..core.services.console import SignedOut
 from ..core.store import Store
-from .pages import bulk, dashboard, export, queue, report, sellers, signin
+from .pages import bulk, dashboard, export, guides, queue, report, sellers, signin
 from .render import render
 from .session import forget_session
 
@@ -86,6 +86,7 @@ def create_app(settings: Settings, library: GuideLibrary | None = None) -> Starl
         *bulk.routes(),
         *sellers.routes(),
         *dashboard.routes(),
+        *guides.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(
