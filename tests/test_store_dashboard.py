@@ -3,12 +3,16 @@ UTC, the median wait for the first status change, the most failed tips, all with
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from bot.core.reports import Draft
 from bot.core.store import Store
+from bot.core.store.migrations import MIGRATIONS
 from bot.core.store.reports import ReportFilter
 
 MONDAY = 1704067200.0  # 2024-01-01 00:00 UTC
@@ -90,3 +94,28 @@ async def test_the_most_failed_tips(store: Store) -> None:
     ]
     assert await store.reports.failed_tip_counts(ReportFilter(brands=frozenset({"nike"})), 10) == [("nike", "x", 1)]
     assert await store.reports.failed_tip_counts(ReportFilter(), 1) == [("moutai", "nfc-scan", 2)]
+
+
+def test_a_version_4_database_gets_the_dashboard_indexes_without_loss(tmp_path: Path) -> None:
+    database = tmp_path / "authbot.sqlite3"
+    with sqlite3.connect(database) as db:  # the console's first release: migrations 1 to 4
+        for script in MIGRATIONS[:4]:
+            db.executescript(script)
+        db.execute(
+            """INSERT INTO reports (id, reference, user_id, chat_id, lang, product, platform, shop, problem, official_check, consent,
+                   status, created_at, updated_at) VALUES (1, 'FW-2026-000001', 7, 7, 'zh', '飞天', 'offline', '某店', '胶帽', 'failed', 1,
+                   'submitted', 0, 0)"""
+        )
+        db.execute("PRAGMA user_version = 4")
+
+    async def reopen() -> tuple[int, int]:
+        store = await Store.open(database)
+        try:
+            return await store.database.scalar("PRAGMA user_version"), await store.database.scalar("SELECT COUNT(*) FROM reports")
+        finally:
+            await store.close()
+
+    assert asyncio.run(reopen()) == (len(MIGRATIONS), 1) and len(MIGRATIONS) >= 5
+    with sqlite3.connect(database) as db:
+        indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"reports_created_figures", "reports_brand_created_figures", "status_history_first_move"} <= indexes

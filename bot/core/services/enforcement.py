@@ -98,8 +98,9 @@ class EnforcementService:
             if not self._known_brand(brand):
                 raise UnknownBrand(brand)
         scope = scoped(actor, wanted)
-        rows, total = await self._store.reports.queue(scope, order, page * size, size)
         counts = await self._store.reports.status_counts(dataclasses.replace(scope, status=None))
+        total = counts.get(scope.status, 0) if scope.status else sum(counts.values())  # one scan fewer than counting again
+        rows = await self._store.reports.queue_rows(scope, order, page * size, size)
         await self._store.roles.audit(actor.user_id, "list reports", ",".join(sorted(wanted.brands or ())) or None, wanted.status)
         return Queue(tuple(rows), total, page, -(-total // size), counts)
 

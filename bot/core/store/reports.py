@@ -175,13 +175,18 @@ class ReportRepository:
         """One page of the web console's queue: each report with its photo count and last status change."""
         clause, params = filter_sql(where)
         total = await self._db.scalar(f"SELECT COUNT(*) FROM reports r{clause}", params)
+        return await self.queue_rows(where, order, offset, limit), total
+
+    async def queue_rows(self, where: ReportFilter, order: QueueOrder, offset: int, limit: int) -> list[QueueRow]:
+        """The page of :meth:`queue` without counting every match (when the caller knows how many there are)."""
+        clause, params = filter_sql(where)
         rows = await self._db.fetch_all(
             f"""SELECT r.*, (SELECT COUNT(*) FROM evidence e WHERE e.report_id = r.id) AS photo_count,
                        (SELECT MAX(h.changed_at) FROM status_history h WHERE h.report_id = r.id) AS last_change
                 FROM reports r{clause} ORDER BY {_QUEUE_ORDER_SQL[order]} LIMIT ? OFFSET ?""",
             [*params, limit, offset],
         )
-        return [QueueRow(_report(r), r["photo_count"], r["last_change"] or r["created_at"]) for r in rows], total
+        return [QueueRow(_report(r), r["photo_count"], r["last_change"] or r["created_at"]) for r in rows]
 
     async def status_counts(self, where: ReportFilter) -> dict[str, int]:
         """How many matching reports are in each status (statuses with none are left out)."""
@@ -246,19 +251,24 @@ class ReportRepository:
         return [(float(int(w) * _WEEK - _MONDAY_SHIFT), brand, int(n)) for w, brand, n in rows]
 
     async def first_move_median(self, where: ReportFilter) -> tuple[float | None, int]:
-        """The median time (seconds) from a matching report to its first status change, and how many were moved."""
+        """The median time (seconds) from a matching report to its first status change, and how many were moved.
+
+        Every report starts ``submitted`` and no move leads back there, so its first change is the
+        one history entry that leaves ``submitted``. One pass: the window functions number the waits.
+        """
         clause, params = filter_sql(where)
-        moved = f"""SELECT MIN(h.changed_at) - r.created_at AS waited
-                    FROM reports r JOIN status_history h ON h.report_id = r.id AND h.from_status IS NOT NULL{clause}
-                    GROUP BY r.id, r.created_at"""
-        count = int(await self._db.scalar(f"SELECT COUNT(*) FROM ({moved}) t", params))
-        if count == 0:
-            return None, 0
-        middle = await self._db.fetch_all(
-            f"SELECT waited FROM ({moved}) t ORDER BY waited LIMIT ? OFFSET ?", [*params, 2 - count % 2, (count - 1) // 2]
+        row = await self._db.fetch_one(
+            f"""SELECT AVG(waited), MAX(moved) FROM (
+                    SELECT waited, ROW_NUMBER() OVER (ORDER BY waited) AS nth, COUNT(*) OVER () AS moved FROM (
+                        SELECT h.changed_at - r.created_at AS waited
+                        FROM reports r JOIN status_history h ON h.report_id = r.id AND h.from_status = 'submitted'{clause}
+                    ) w
+                ) t WHERE nth IN ((moved + 1) / 2, (moved + 2) / 2)""",
+            params,
         )
-        values = [float(r[0]) for r in middle]
-        return sum(values) / len(values), count
+        if row is None or row[1] is None:
+            return None, 0
+        return float(row[0]), int(row[1])
 
     async def failed_tip_counts(self, where: ReportFilter, limit: int) -> list[tuple[str | None, str, int]]:
         """The tips matching reports said they failed, most often first: (brand, tip id, reports)."""
