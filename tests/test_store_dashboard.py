@@ -118,4 +118,4 @@ def test_a_version_4_database_gets_the_dashboard_indexes_without_loss(tmp_path: 
     assert asyncio.run(reopen()) == (len(MIGRATIONS), 1) and len(MIGRATIONS) >= 5
     with sqlite3.connect(database) as db:
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"reports_created_figures", "reports_brand_created_figures", "status_history_first_move"} <= indexes
+    assert {"reports_created_figures", "reports_brand_created_figures", "status_history_changes"} <= indexes

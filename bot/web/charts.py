@@ -44,7 +44,7 @@ def stacked_columns(
     """One column per label, stacked by series (colours as in :func:`colour`), with a legend under it."""
     left, bottom, legend_row = 40, 36, 18
     plot_height = height - bottom
-    total_height = height + legend_row * ((len(series) + 3) // 4)
+    total_height = height + legend_row * ((len(series) + 2) // 3)
     tallest = max((sum(values) for _, values in columns), default=0) or 1
     step = (width - left) / max(1, len(columns))
     bar = max(2.0, step * 0.7)
@@ -67,10 +67,10 @@ def stacked_columns(
         if len(columns) <= 16 or i % 2 == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{plot_height + 14}" text-anchor="middle" {_FONT}>{escape(name)}</text>')
     for s, name in enumerate(series):
-        x, y = left + (s % 4) * 150, height + (s // 4) * legend_row
+        x, y = left + (s % 3) * 200, height + (s // 3) * legend_row
         parts.append(
             f'<rect x="{x}" y="{y - 10}" width="10" height="10" fill="{colour(s)}"/>'
-            f'<text x="{x + 14}" y="{y}" {_FONT}>{escape(_shorten(name, 18))}</text>'
+            f'<text x="{x + 14}" y="{y}" {_FONT}>{escape(_shorten(name, 22))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -177,7 +177,7 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX reports_created_figures ON reports (created_at, brand, status, failed_tip);
     CREATE INDEX reports_brand_created_figures ON reports (brand, created_at, status, failed_tip);
-    CREATE INDEX status_history_first_move ON status_history (report_id, from_status, changed_at);
+    CREATE INDEX status_history_changes ON status_history (report_id, changed_at, from_status);
     """,
 ]
 
