@@ -61,6 +61,9 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
+FAILED_TIPS = {SHOPPER: "capsule-cap", 4002: "capsule-cap", 4003: "style-code"}  # for the dashboard's chart
+
+
 async def seed(settings: Settings) -> None:
     store = await Store.open(settings.database)
     photo = png(320, 200, (180, 35, 24))
@@ -89,6 +92,7 @@ async def seed(settings: Settings) -> None:
             consent=True,
             photos=photos,
             order_number=f"O{user}",
+            failed_tip=FAILED_TIPS.get(user),
         )
         await store.reports.submit(user, user, draft)
     await store.roles.grant(Grant(ENFORCER, Role.ENFORCEMENT, None), 1)
@@ -168,6 +172,17 @@ async def test_from_console_in_the_chat_to_a_confirmed_report_with_the_shopper_t
         assert "确认为假货" in told.plain_text and NOTE in told.plain_text
         assert await in_browser(lambda: "确认为假货" in browser.find_element(By.ID, "status").text)
         await in_browser(lambda: screenshot(browser, "report", tmp_path))
+
+        def see_the_dashboard() -> None:
+            browser.get(f"{address}/dashboard")
+            wait.until(EC.presence_of_element_located((By.ID, "funnel")))
+            assert browser.find_element(By.ID, "d-total").text == "4"
+            assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")) == 3
+            funnel = browser.find_element(By.CSS_SELECTOR, '#funnel [data-status="confirmed_counterfeit"]')
+            assert funnel.text == "1" and browser.find_element(By.ID, "moved").text == "1"
+
+        await in_browser(see_the_dashboard)
+        await in_browser(lambda: screenshot(browser, "dashboard", tmp_path))
     elapsed = time.monotonic() - started
     assert rows(settings, "SELECT status FROM reports WHERE user_id = ?", SHOPPER) == [("confirmed_counterfeit",)]
     print(f"browser flow took {elapsed:.1f} s")

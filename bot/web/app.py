@@ -21,7 +21,7 @@ from ..core.library import GuideLibrary
 from ..core.services import Forbidden, NotFound, Services
 from ..core.services.console import SignedOut
 from ..core.store import Store
-from .pages import export, queue, report, signin
+from .pages import bulk, dashboard, export, guides, queue, report, sellers, signin
 from .render import render
 from .session import forget_session
 
@@ -83,6 +83,10 @@ def create_app(settings: Settings, library: GuideLibrary | None = None) -> Starl
         *queue.routes(),
         *report.routes(),
         *export.routes(),
+        *bulk.routes(),
+        *sellers.routes(),
+        *dashboard.routes(),
+        *guides.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(

@@ -8,7 +8,8 @@ service, and renders the typed result; refusals come back as :class:`Forbidden` 
 - :mod:`.reports` — shoppers reporting a suspected fake;
 - :mod:`.enforcement` — listing, opening and moving reports, repeat-offending sellers;
 - :mod:`.exports` — CSV/JSONL exports; :mod:`.evidence` — evidence packs;
-- :mod:`.roles` — granting and revoking roles; :mod:`.console` — signing in to the web console.
+- :mod:`.roles` — granting and revoking roles; :mod:`.console` — signing in to the web console;
+- :mod:`.dashboard` — the enforcement dashboard's figures.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..store import Store
 from ..store.url import DatabaseURL
 from .access import Actor, Forbidden, Privilege, actor_of
 from .console import ConsoleService
+from .dashboard import DashboardService
 from .enforcement import EnforcementService
 from .errors import NotFound
 from .evidence import EvidenceService
@@ -53,6 +55,7 @@ class Services:
         self.evidence = EvidenceService(store, data_dir)
         self.roles = RoleService(store, self._known_brand, admin_ids)
         self.console = ConsoleService(store, admin_ids, console_url)
+        self.dashboard = DashboardService(store, self._known_brand)
 
     async def actor(self, user_id: int) -> Actor:
         """The user's roles right now (looked up for every privileged action)."""

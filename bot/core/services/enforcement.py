@@ -8,12 +8,12 @@ exactly like one that does not exist. Lists, report and photo views and rankings
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..evidence import path_for
-from ..reports import Photo, Status, check_transition, clean_text
+from ..reports import InvalidTransition, Photo, Status, check_transition, clean_text
 from ..sellers import Seller, rank_sellers
 from ..store import Store
 from ..store.records import QueueRow, ReportRecord, StatusChange
@@ -22,6 +22,7 @@ from .access import Actor, Privilege, scoped
 from .errors import UnknownBrand, UnknownReport
 
 PAGE_SIZE = 8
+BULK_LIMIT = 200  # reports moved by one bulk move at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,20 @@ class EvidencePhoto:
     on_disk: Path | None  # the stored copy, for when Telegram no longer has the file
 
 
+@dataclass(frozen=True, slots=True)
+class BulkRefusal:
+    """A report a bulk move left where it was: ``reason`` is the lifecycle's refusal, or None if not found."""
+
+    asked: str  # its reference, or ``#id`` for a report the actor cannot see
+    reason: InvalidTransition | None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkMove:
+    moved: tuple[ReportRecord, ...]
+    refused: tuple[BulkRefusal, ...]
+
+
 class EnforcementService:
     def __init__(self, store: Store, data_dir: Path, known_brand: Callable[[str], bool]):
         self._store = store
@@ -83,8 +98,9 @@ class EnforcementService:
             if not self._known_brand(brand):
                 raise UnknownBrand(brand)
         scope = scoped(actor, wanted)
-        rows, total = await self._store.reports.queue(scope, order, page * size, size)
         counts = await self._store.reports.status_counts(dataclasses.replace(scope, status=None))
+        total = counts.get(scope.status, 0) if scope.status else sum(counts.values())  # one scan fewer than counting again
+        rows = await self._store.reports.queue_rows(scope, order, page * size, size)
         await self._store.roles.audit(actor.user_id, "list reports", ",".join(sorted(wanted.brands or ())) or None, wanted.status)
         return Queue(tuple(rows), total, page, -(-total // size), counts)
 
@@ -134,6 +150,31 @@ class EnforcementService:
         )
         await self._store.roles.audit(actor.user_id, "list sellers", brand_id, None)
         return ranked
+
+    async def move_many(self, actor: Actor, report_ids: Sequence[int], status: Status, note: str | None) -> BulkMove:
+        """Move several reports to ``status`` with one note: one status change each (each shopper
+        told, each audited); the reports the lifecycle refuses, or the actor cannot see, are listed back.
+
+        Raises FieldError for a note that is too long (before anything moves), ValueError for too many reports.
+        """
+        actor.require(Privilege.ENFORCE)
+        wanted = list(dict.fromkeys(report_ids))
+        if len(wanted) > BULK_LIMIT:
+            raise ValueError(f"at most {BULK_LIMIT} reports at once")
+        cleaned = clean_text(note, "note", required=False) if note else None
+        moved: list[ReportRecord] = []
+        refused: list[BulkRefusal] = []
+        for report_id in wanted:
+            try:
+                report = visible_report(actor, await self._store.reports.find_by_id(report_id), f"#{report_id}")
+            except UnknownReport:
+                refused.append(BulkRefusal(f"#{report_id}", None))
+                continue
+            try:
+                moved.append(await self.change_status(actor, report.reference, status, cleaned))
+            except InvalidTransition as refusal:
+                refused.append(BulkRefusal(report.reference, refusal))
+        return BulkMove(tuple(moved), tuple(refused))
 
     def _on_disk(self, photo: Photo) -> Path | None:
         path = path_for(self._data_dir, photo.sha256, photo.mime)

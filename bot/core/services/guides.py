@@ -10,6 +10,7 @@ aside and swapped in: no moment without answers).
 from __future__ import annotations
 
 import asyncio
+import difflib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -182,3 +183,27 @@ class GuideService:
         if brand is None:
             raise UnknownBrand(brand_id)
         return brand
+
+    # --- what the web console adds ------------------------------------------------------------
+
+    def editable_brands(self, actor: Actor) -> list[Brand]:
+        """The brands whose guide the actor may edit (raises Forbidden if none)."""
+        actor.require(Privilege.EDIT_GUIDE)
+        return [b for b in self._library.catalog.brands if actor.may(Privilege.EDIT_GUIDE, b.id)]
+
+    async def diff(self, actor: Actor, brand_id: str, old: int, new: int) -> list[str]:
+        """The unified diff between two installed versions of the brand's file, line by line."""
+        self._editable(actor, brand_id)
+        texts = []
+        for version in (old, new):
+            content = await self._store.guides.content(brand_id, version)
+            if content is None:
+                raise UnknownVersion(brand_id, version)
+            texts.append(content.decode("utf-8", "replace").splitlines())
+        name = f"{brand_id}.yaml"
+        return list(difflib.unified_diff(texts[0], texts[1], f"{name} v{old}", f"{name} v{new}", lineterm=""))
+
+    async def tip_votes(self, actor: Actor, brand_id: str) -> dict[str, tuple[int, int]]:
+        """👍 and 👎 per tip of the brand (one each per shopper), by tip id."""
+        self._editable(actor, brand_id)
+        return await self._store.answers.tip_votes(brand_id)

@@ -81,6 +81,16 @@ class AnswerRepository:
         async with self._db.transaction() as tx:
             await write_resolved(tx, keys, by, action, detail)
 
+    async def tip_votes(self, brand: str) -> dict[str, tuple[int, int]]:
+        """👍 and 👎 per tip of ``brand``, each shopper counted once per tip and direction."""
+        rows = await self._db.fetch_all(
+            """SELECT tip, COUNT(DISTINCT CASE WHEN vote > 0 THEN user_id END),
+                      COUNT(DISTINCT CASE WHEN vote < 0 THEN user_id END)
+               FROM feedback WHERE brand = ? GROUP BY tip""",
+            (brand,),
+        )
+        return {str(tip): (int(up), int(down)) for tip, up, down in rows}
+
 
 async def write_resolved(tx: Transaction, keys: list[str], by: int | None, action: str, detail: str) -> None:
     """Mark phrasings dealt with within ``tx`` (with the change they went into), and audit it."""

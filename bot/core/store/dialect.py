@@ -7,7 +7,9 @@ What differs and how it is bridged:
 - the schema: SQLite's ``id INTEGER PRIMARY KEY`` becomes an identity column, ``INTEGER`` (a
   Telegram id does not fit in 32 bits) ``BIGINT``, ``REAL`` ``DOUBLE PRECISION`` and ``BLOB``
   ``BYTEA``; timestamps stay seconds since the epoch as a float, as on SQLite;
-- the one aggregate the export needs, joining strings: ``group_concat`` / ``string_agg``.
+- the one aggregate the export needs, joining strings: ``group_concat`` / ``string_agg``;
+- rounding a number down to a whole one (the dashboard's weeks): SQLite's ``CAST`` truncates,
+  PostgreSQL's rounds, so there it is ``FLOOR`` first.
 
 Everything else the repositories use (``ON CONFLICT`` upserts, ``INSERT … RETURNING id``, partial
 indexes, ``||``) is spelled the same in both.
@@ -58,6 +60,12 @@ class Dialect:
         if self.is_postgresql:
             return f"string_agg({column}, '{separator}' ORDER BY {order_by})"
         return f"group_concat({column}, '{separator}')"
+
+    def whole(self, expression: str) -> str:
+        """``expression`` (not negative) rounded down to a whole number."""
+        if self.is_postgresql:
+            return f"CAST(FLOOR({expression}) AS BIGINT)"
+        return f"CAST({expression} AS INTEGER)"
 
 
 SQLITE = Dialect("sqlite")

@@ -172,6 +172,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX reports_created ON reports (created_at);
     CREATE INDEX reports_status_created ON reports (status, created_at);
     """,
+    # 5: the console's dashboard reads weeks, brands, statuses and failed tips of a time window
+    #    from the indexes alone (all brands, or a team's brands), and each report's first move
+    """
+    CREATE INDEX reports_created_figures ON reports (created_at, brand, status, failed_tip);
+    CREATE INDEX reports_brand_created_figures ON reports (brand, created_at, status, failed_tip);
+    CREATE INDEX status_history_changes ON status_history (report_id, changed_at, from_status);
+    """,
 ]
 
 

@@ -21,6 +21,8 @@ from .records import CaseFile, QueueRow, ReportRecord, SellerMention, StatusChan
 from .roles import write_audit
 
 HOUR = 3600.0
+_WEEK = 7 * 86400
+_MONDAY_SHIFT = 3 * 86400  # the epoch began on a Thursday: shifted, whole weeks start on Mondays
 
 # The draft's fields stored as they are (sqlite3 stores a bool as 0 or 1), named as the columns.
 _DRAFT_COLUMNS = (
@@ -61,6 +63,7 @@ class ReportFilter:
     until: dt.date | None = None  # inclusive
     platform: str | None = None
     text: str | None = None  # found in the product, the shop or the shopper's description (any case)
+    shops: frozenset[str] | None = None  # the shop written exactly one of these ways (spaces around aside)
 
 
 class QueueOrder(StrEnum):
@@ -103,6 +106,9 @@ def filter_sql(where: ReportFilter) -> tuple[str, list[object]]:
     if where.text:
         clauses.append("(" + " OR ".join(f"LOWER(r.{c}) LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
         params += [_like_pattern(where.text)] * len(_SEARCHED)
+    if where.shops is not None:
+        clauses.append(f"TRIM(r.shop) IN ({', '.join('?' for _ in where.shops)})" if where.shops else "1 = 0")
+        params += sorted(where.shops)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -169,13 +175,18 @@ class ReportRepository:
         """One page of the web console's queue: each report with its photo count and last status change."""
         clause, params = filter_sql(where)
         total = await self._db.scalar(f"SELECT COUNT(*) FROM reports r{clause}", params)
+        return await self.queue_rows(where, order, offset, limit), total
+
+    async def queue_rows(self, where: ReportFilter, order: QueueOrder, offset: int, limit: int) -> list[QueueRow]:
+        """The page of :meth:`queue` without counting every match (when the caller knows how many there are)."""
+        clause, params = filter_sql(where)
         rows = await self._db.fetch_all(
             f"""SELECT r.*, (SELECT COUNT(*) FROM evidence e WHERE e.report_id = r.id) AS photo_count,
                        (SELECT MAX(h.changed_at) FROM status_history h WHERE h.report_id = r.id) AS last_change
                 FROM reports r{clause} ORDER BY {_QUEUE_ORDER_SQL[order]} LIMIT ? OFFSET ?""",
             [*params, limit, offset],
         )
-        return [QueueRow(_report(r), r["photo_count"], r["last_change"] or r["created_at"]) for r in rows], total
+        return [QueueRow(_report(r), r["photo_count"], r["last_change"] or r["created_at"]) for r in rows]
 
     async def status_counts(self, where: ReportFilter) -> dict[str, int]:
         """How many matching reports are in each status (statuses with none are left out)."""
@@ -227,6 +238,48 @@ class ReportRepository:
         updated = await self.find(ref)
         assert updated is not None
         return updated
+
+    # --- the dashboard's aggregates (portable SQL: SQLite and PostgreSQL) ----------------------
+
+    async def weekly_counts(self, where: ReportFilter) -> list[tuple[float, str | None, int]]:
+        """How many matching reports each brand had each week: (the week's Monday 00:00 UTC as epoch, brand, count)."""
+        clause, params = filter_sql(where)
+        week = self._db.dialect.whole(f"(r.created_at + {_MONDAY_SHIFT}) / {_WEEK}")  # whole weeks since a Monday
+        rows = await self._db.fetch_all(
+            f"SELECT {week} AS week, r.brand, COUNT(*) FROM reports r{clause} GROUP BY {week}, r.brand ORDER BY 1, 2", params
+        )
+        return [(float(int(w) * _WEEK - _MONDAY_SHIFT), brand, int(n)) for w, brand, n in rows]
+
+    async def first_move_median(self, where: ReportFilter) -> tuple[float | None, int]:
+        """The median time (seconds) from a matching report to its first status change, and how many were moved.
+
+        Every report starts ``submitted`` and no move leads back there, so its first change is the
+        one history entry that leaves ``submitted``. One pass: the window functions number the waits.
+        """
+        clause, params = filter_sql(where)
+        row = await self._db.fetch_one(
+            f"""SELECT AVG(waited), MAX(moved) FROM (
+                    SELECT waited, ROW_NUMBER() OVER (ORDER BY waited) AS nth, COUNT(*) OVER () AS moved FROM (
+                        SELECT h.changed_at - r.created_at AS waited
+                        FROM reports r JOIN status_history h ON h.report_id = r.id AND h.from_status = 'submitted'{clause}
+                    ) w
+                ) t WHERE nth IN ((moved + 1) / 2, (moved + 2) / 2)""",
+            params,
+        )
+        if row is None or row[1] is None:
+            return None, 0
+        return float(row[0]), int(row[1])
+
+    async def failed_tip_counts(self, where: ReportFilter, limit: int) -> list[tuple[str | None, str, int]]:
+        """The tips matching reports said they failed, most often first: (brand, tip id, reports)."""
+        clause, params = filter_sql(where)
+        joined = f"{clause} AND" if clause else " WHERE"
+        rows = await self._db.fetch_all(
+            f"""SELECT r.brand, r.failed_tip, COUNT(*) FROM reports r{joined} r.failed_tip IS NOT NULL
+                GROUP BY r.brand, r.failed_tip ORDER BY COUNT(*) DESC, r.brand, r.failed_tip LIMIT ?""",
+            [*params, limit],
+        )
+        return [(brand, str(tip), int(n)) for brand, tip, n in rows]
 
 
 async def _check_hourly_limit(reads: Reads, user_id: int, now: float) -> None:

@@ -17,7 +17,8 @@ from ..render import render
 from ..session import services, signed_in
 
 PAGE_SIZE = 25
-FILTER_FIELDS = ("brand", "status", "platform", "since", "until", "q", "sort")
+FILTER_FIELDS = ("brand", "status", "platform", "since", "until", "q", "sort", "shop")
+MAX_SHOPS = 50  # spellings of one seller in a drill-down
 
 
 def routes() -> list[Route]:
@@ -35,9 +36,14 @@ def wanted_reports(request: Request) -> ReportFilter:
             until=dt.date.fromisoformat(query["until"]) if query.get("until") else None,
             platform=Platform(query["platform"]).value if query.get("platform") else None,
             text=query.get("q", "").strip()[:200] or None,
+            shops=frozenset(s.strip()[:200] for s in query.getlist("shop")[:MAX_SHOPS] if s.strip()) or None,
         )
     except ValueError as exc:
         raise HTTPException(400, f"bad filter: {exc}") from None
+
+
+def found_shops(request: Request) -> set[str]:
+    return {s.strip() for s in request.query_params.getlist("shop") if s.strip()}
 
 
 def _order_and_page(request: Request) -> tuple[QueueOrder, int]:
@@ -51,9 +57,9 @@ def _order_and_page(request: Request) -> tuple[QueueOrder, int]:
 
 def filter_query(request: Request, **changes: object) -> str:
     """The current filter as a query string, with ``changes`` applied (for links that keep it)."""
-    kept = {k: v for k, v in request.query_params.items() if k in FILTER_FIELDS and v}
-    kept.update({k: str(v) for k, v in changes.items() if v is not None})
-    return urlencode({k: v for k, v in kept.items() if v})
+    changed = {k: str(v) for k, v in changes.items() if v is not None}
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k in FILTER_FIELDS and v and k not in changed]
+    return urlencode([*kept, *((k, v) for k, v in changed.items() if v)])
 
 
 def brand_choices(request: Request, actor: Actor) -> list[tuple[str, str]]:
@@ -72,6 +78,7 @@ async def queue_page(request: Request) -> Response:
         {
             "queue": found,
             "query": request.query_params,
+            "shops": sorted(found_shops(request)),
             "filter_query": lambda **changes: filter_query(request, **changes),
             "brands": brand_choices(request, user.actor),
             "statuses": [s.value for s in Status],
