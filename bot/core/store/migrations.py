@@ -172,6 +172,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX reports_created ON reports (created_at);
     CREATE INDEX reports_status_created ON reports (status, created_at);
     """,
+    # 5: the key a draft is submitted under (a second Submit of the same draft finds its report)
+    """
+    ALTER TABLE reports ADD COLUMN submission_key TEXT;
+    CREATE UNIQUE INDEX reports_submission ON reports (submission_key) WHERE submission_key IS NOT NULL;
+    """,
 ]
 
 
