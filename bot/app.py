@@ -157,12 +157,15 @@ def build_application(
         app.bot_data["services"] = Services(
             store, library, settings.data_dir, settings.database, settings.admin_ids, settings.console_url
         )
+        store.answer_log.start()  # answers and votes are committed in batches, off the reply path
         await register_commands(app)
         assert app.job_queue is not None
         app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")
 
     async def post_shutdown(app: AnyApplication) -> None:
-        app.bot_data.pop("services", None)
+        services = app.bot_data.pop("services", None)
+        if services is not None:
+            await services.store.answer_log.close()  # the last second of answers and votes
         await persistence.close()
 
     builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder()).persistence(persistence)
