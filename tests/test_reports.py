@@ -277,6 +277,9 @@ async def test_a_bot_stopped_between_the_commit_and_the_reference_announces_it_o
         await alice.press(summary, "✅ 提交")
         await asyncio.wait_for(committed.wait(), timeout=10)
     [(ref,)] = rows(settings, "SELECT reference FROM reports")
+    # the stop's last persistence flush wrote the draft back (and, when the summary was shown less
+    # than a second before, the step too): the state the issue found after its kill
+    assert rows(settings, "SELECT COUNT(*) FROM user_data WHERE user_id = 1001") == [(1,)]
     monkeypatch.undo()
 
     chat = loopback.chat(alice.id)
