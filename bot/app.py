@@ -12,7 +12,7 @@ import ipaddress
 import logging
 import secrets
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +31,7 @@ from telegram.request import HTTPXRequest
 from .config import Settings, check_token
 from .core.library import GuideLibrary
 from .core.services import Services
+from .core.store.leader import Leadership
 from .handlers import admin, enforcement, reports, shoppers, staff
 from .handlers.common import Context
 from .logs import configure_logging
@@ -44,6 +45,7 @@ AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 log = logging.getLogger("authbot")
 NOTIFY_INTERVAL = 2.0  # seconds between deliveries of queued status changes to shoppers
 WATCH = "bot_api_watch"
+LEADERSHIP = "leadership_watch"
 
 # (command, zh description, en description), in menu order.
 COMMANDS = [
@@ -143,26 +145,45 @@ def build_application(
     builder: AnyBuilder | None = None,
     *,
     rate_limiter: AIORateLimiter | None = None,
+    standby: bool = False,
+    on_step_down: Callable[[AnyApplication], None] | None = None,
 ) -> AnyApplication:
     """The bot: handlers for every role, error handling, flood limits, per-chat ordering.
 
-    The SQLite store (shared with the conversation persistence) is opened in ``post_init``,
-    inside the running event loop, and closed in ``post_shutdown``.
+    The store (shared with the conversation persistence) is opened in ``post_init``, inside the
+    running event loop, and closed in ``post_shutdown``. With ``standby`` (``authbot run``), on
+    PostgreSQL, ``post_init`` first waits to be the leader (:mod:`bot.core.store.leader`): polling
+    starts only then; a leader that loses its database connection stops polling and its jobs,
+    then calls ``on_step_down`` (``authbot run`` stops, to be started again as a standby).
     """
 
     persistence = SqlitePersistence(settings.database)
+    leadership = Leadership(settings.database) if standby else None
 
     async def post_init(app: AnyApplication) -> None:
+        if leadership is not None:
+            await leadership.acquire()
+            app.bot_data[LEADERSHIP] = asyncio.create_task(
+                leadership.watch(lambda: step_down(app, on_step_down)), name="authbot:leadership"
+            )
         store = await persistence.store()
         app.bot_data["services"] = Services(
             store, library, settings.data_dir, settings.database, settings.admin_ids, settings.console_url
         )
+        store.answer_log.start()  # answers and votes are committed in batches, off the reply path
         await register_commands(app)
         assert app.job_queue is not None
         app.job_queue.run_repeating(reports.deliver_notifications, interval=NOTIFY_INTERVAL, first=1, name="notify")
 
     async def post_shutdown(app: AnyApplication) -> None:
-        app.bot_data.pop("services", None)
+        watch = app.bot_data.pop(LEADERSHIP, None)
+        if watch is not None:
+            watch.cancel()
+        if leadership is not None:
+            await leadership.release()
+        services = app.bot_data.pop("services", None)
+        if services is not None:
+            await services.store.answer_log.close()  # the last second of answers and votes
         await persistence.close()
 
     builder = (builder or builder_for(settings)).concurrent_updates(PerChatOrder()).persistence(persistence)
@@ -175,6 +196,17 @@ def build_application(
     app.bot_data[WATCH] = BotApiWatch()
     app.add_error_handler(on_error)
     return app
+
+
+async def step_down(app: AnyApplication, then: Callable[[AnyApplication], None] | None = None) -> None:
+    """No longer the leader: stop polling and the jobs at once (another instance takes over)."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.job_queue is not None:
+        for job in app.job_queue.jobs():
+            job.enabled = False
+    if then is not None:
+        then(app)
 
 
 async def register_commands(app: AnyApplication) -> None:
@@ -256,10 +288,25 @@ def run(settings: Settings, webhook: Webhook | None = None) -> None:
     for error in library.catalog.errors:
         log.warning("tip file skipped: %s", error)
     log.info("serving %d brands from %s; data in %s", len(library.catalog.brands), settings.guides_dir, settings.data_dir)
-    app = build_application(settings, library)
+    # On PostgreSQL, one of several `authbot run` leads; the others stand by. A leader that loses
+    # the database stops and exits with an error, so its service manager (Restart=on-failure)
+    # starts it again, as a standby.
+    stepped_down: list[bool] = []
+
+    def stop(stopped: AnyApplication) -> None:
+        stepped_down.append(True)
+        stopped.stop_running()
+
+    app = build_application(settings, library, standby=True, on_step_down=stop)
     if webhook is None:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
-        return
+    else:
+        _serve_webhook(app, webhook)
+    if stepped_down:
+        raise SystemExit("authbot: lost the database connection that made this instance the leader; exiting")
+
+
+def _serve_webhook(app: AnyApplication, webhook: Webhook) -> None:
     secret = webhook.secret_token or secrets.token_urlsafe(32)
     app.run_webhook(
         listen=webhook.listen,

@@ -28,6 +28,7 @@ MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
 MAX_PAGE = 10_000
 MAX_ALTERNATIVES = 5
 _TIP_REF = re.compile(r"[0-9a-f]{12}")
+_SUBMISSION_KEY = re.compile(r"[0-9a-f]{16}")
 _PHRASING_KEY = re.compile(r"[uf]([1-9][0-9]{0,18})")
 _NUMBER = re.compile(r"[0-9]{1,19}")
 _PREFIX = re.compile(r"([a-z]+)([0-9]*)")
@@ -112,7 +113,7 @@ class PhotosDone:
 
 @dataclass(frozen=True, slots=True)
 class SubmitReport:
-    pass
+    submission_key: str | None = None  # the draft's: a press after a restart finds its report
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +215,8 @@ def _fields(action: Action) -> list[str]:
             return ["rp", field, value]
         case PhotosDone():
             return ["rp", "photos"]
-        case SubmitReport():
-            return ["rp", "submit"]
+        case SubmitReport(key):
+            return ["rp", "submit", key] if key else ["rp", "submit"]
         case CancelReport():
             return ["rp", "cancel"]
         case ChooseTipFor(brand_id, key):
@@ -354,6 +355,10 @@ def _report_step(fields: list[str], photos_done: tuple[str, ...]) -> Action:
         return PhotosDone()
     if fields == ["submit"]:
         return SubmitReport()
+    if len(fields) == 2 and fields[0] == "submit":
+        if not _SUBMISSION_KEY.fullmatch(fields[1]):
+            raise _Malformed(fields[1])
+        return SubmitReport(fields[1])
     if fields == ["cancel"]:
         return CancelReport()
     step, value = _exactly(fields, 2)

@@ -17,6 +17,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from .core.store import Store
+from .core.store.conversations import conversation_key
 from .core.store.db import Database
 from .core.store.url import DatabaseURL
 
@@ -75,11 +76,11 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         async with (await self._database()).transaction() as tx:
             if new_state is None:
-                await tx.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, json.dumps(list(key))))
+                await tx.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, conversation_key(key)))
             else:
                 await tx.execute(
                     "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                    (name, json.dumps(list(key)), json.dumps(new_state)),
+                    (name, conversation_key(key), json.dumps(new_state)),
                 )
 
     async def _database(self) -> Database:

@@ -249,7 +249,10 @@ class ReportFields(Protocol):
 def report_summary(catalog: Catalog, draft: Draft, lang: Lang) -> Reply:
     """The shopper's report before Submit: every answer, then Submit and Cancel."""
     lines = [say("summary", lang), *_report_lines(catalog, draft, len(draft.photos), lang)]
-    return Reply("\n".join(lines), ((Button(say("submit", lang), SubmitReport()), Button(say("cancel", lang), CancelReport())),))
+    return Reply(
+        "\n".join(lines),
+        ((Button(say("submit", lang), SubmitReport(draft.submission_key)), Button(say("cancel", lang), CancelReport())),),
+    )
 
 
 def report_card(catalog: Catalog, case: ReportCase, viewer: int | None, lang: Lang) -> Reply:
@@ -366,6 +369,8 @@ def my_reports(catalog: Catalog, reports: list[ReportRecord], lang: Lang) -> Rep
 def status_news(note: Notification) -> Reply:
     """What the shopper is told when their report moves on, in the language they reported in."""
     lang: Lang = "en" if note.lang == "en" else "zh"
+    if note.from_status is None:  # the report itself, just committed: its reference
+        return Reply(say("submitted", lang, ref=note.reference))
     text = say("status_changed", lang, ref=note.reference, product=note.product, status=say(f"status_{note.to_status}", lang))
     return Reply(text + ("\n" + say("status_note", lang, note=note.note) if note.note else ""))
 

@@ -139,6 +139,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "✅ 举报已提交并保存，编号 <b>{ref}</b>。\n我们会把处理进度直接发给你，不用来回追问；随时用 /myreports 查看。",
         "✅ Your report is saved: <b>{ref}</b>.\nWe will message you here whenever its status changes; /myreports shows it any time.",
     ),
+    "already_submitted": (
+        "这份举报已经提交过了，编号 <b>{ref}</b>，没有重复登记。用 /myreports 查看进度。",
+        "This report was already submitted: <b>{ref}</b>; it is not stored twice. /myreports shows its status.",
+    ),
     "duplicate": (
         "这个订单你已经举报过了（编号 <b>{ref}</b>），我们不会重复登记，已把它标记为重复举报。用 /myreports 查看进度。",
         "You already reported this order (<b>{ref}</b>); it is not stored twice, and is flagged as reported again. /myreports shows its status.",

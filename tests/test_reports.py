@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import time
@@ -9,6 +10,7 @@ import time
 import pytest
 from helpers import rows
 
+from bot import app as reports_app
 from bot.config import Settings
 from bot.core.reports import Draft
 from bot.core.store import Store
@@ -242,4 +244,66 @@ async def test_status_changes_reach_the_shopper_and_myreports_lists_them(
         assert ref in news.plain_text and "审核中" in news.plain_text and "已转品牌方核实" in news.plain_text
         listing = await answer(alice, "/myreports")
     assert ref in listing.plain_text and "审核中" in listing.plain_text
-    assert rows(settings, "SELECT COUNT(*) FROM notifications WHERE sent_at IS NOT NULL") == [(1,)]
+    # two messages went through the outbox: the reference, then the status change; each sent once
+    assert rows(settings, "SELECT COUNT(*), SUM(attempts) FROM notifications WHERE sent_at IS NOT NULL") == [(2, 2)]
+
+
+class Killed(Exception):
+    """The bot dies here: nothing after this point of the handler runs."""
+
+
+async def test_a_bot_stopped_between_the_commit_and_the_reference_announces_it_once_after_the_restart(
+    loopback: LoopbackBotAPI, authbot, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's crash: the report is committed, the reply with its reference never sent.
+
+    The Application is stopped right after the commit (the handler dies there; stopping flushes
+    the persistence one last time, so the old step and draft are written back: the worst case).
+    After a restart on the same database the outbox announces the reference, and pressing
+    ✅ 提交 again on the summary answers with the same reference; nothing is stored twice.
+    """
+    alice = loopback.user(1001, "Alice")
+    committed = asyncio.Event()
+
+    async def die(context: object) -> None:
+        committed.set()
+        raise Killed()
+
+    monkeypatch.setattr(reports, "_after_commit", die)
+    async with authbot():
+        await alice.send("/report")
+        _, brand_question = await alice.replies(2)
+        summary = await fill_after_brand(alice, await choose(alice, brand_question, "贵州茅台 Kweichow Moutai"))
+        await alice.press(summary, "✅ 提交")
+        await asyncio.wait_for(committed.wait(), timeout=10)
+    [(ref,)] = rows(settings, "SELECT reference FROM reports")
+    # the stop's last persistence flush wrote the draft back (and, when the summary was shown less
+    # than a second before, the step too): the state the issue found after its kill
+    assert rows(settings, "SELECT COUNT(*) FROM user_data WHERE user_id = 1001") == [(1,)]
+    monkeypatch.undo()
+
+    chat = loopback.chat(alice.id)
+
+    def announced() -> int:
+        return sum(f"已提交并保存，编号 {ref}" in (m.plain_text or "") for m in chat.bot_messages.values())
+
+    async with authbot():
+        await alice.press(summary, "✅ 提交")
+        # the job's first run comes a second after the start, the next one NOTIFY_INTERVAL later:
+        # by then a pending announcement is sent, and a second delivery would be too
+        await asyncio.sleep(1 + 2 * reports_app.NOTIFY_INTERVAL + 0.5)
+        texts = [m.plain_text or "" for m in chat.bot_messages.values()]
+    assert [t for t in texts if "已经提交过了" in t] == [
+        f"这份举报已经提交过了，编号 {ref}，没有重复登记。用 /myreports 查看进度。"
+    ]
+    assert announced() == 1, texts  # exactly once through the outbox, whichever run sent it
+    assert rows(settings, "SELECT COUNT(*) FROM reports") == [(1,)]
+    assert rows(settings, "SELECT COUNT(*), SUM(attempts) FROM notifications WHERE sent_at IS NOT NULL") == [(1, 1)]
+    assert rows(settings, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    listing = await _myreports_after_restart(authbot, alice)
+    assert ref in listing and "你正在填写举报" not in listing
+
+
+async def _myreports_after_restart(authbot, user: SimUser) -> str:
+    async with authbot():
+        return (await answer(user, "/myreports")).plain_text or ""

@@ -153,12 +153,12 @@ async def test_a_flood_of_200_messages_from_50_shoppers_is_answered_in_order(loo
 async def test_a_failure_is_logged_with_the_update_id_and_the_user_told_politely(
     loopback: LoopbackBotAPI, authbot, monkeypatch, caplog
 ) -> None:
-    from bot.core.store.answers import AnswerRepository
+    from bot.core.store.answer_log import AnswerLog
 
-    async def broken(*args: object, **kwargs: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(AnswerRepository, "record_unanswered", broken)
+    monkeypatch.setattr(AnswerLog, "unanswered", broken)
     alice = loopback.user(1001, "Alice")
     async with authbot():
         await alice.send("香奈儿包怎么辨别真假")

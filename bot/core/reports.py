@@ -118,6 +118,7 @@ class Draft:
     consent: bool | None = None
     lang: str = "zh"
     updated_at: float = 0.0
+    submission_key: str | None = None  # set when the draft is started: a second Submit finds the same report
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)

@@ -9,7 +9,9 @@ the notification outbox, delivered by :func:`deliver_notifications`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 import time
 import warnings
 from collections.abc import Callable, Coroutine
@@ -53,6 +55,7 @@ from ..core.reports import (
     parse_price,
 )
 from ..core.services.reports import IncompleteReport
+from ..core.store.conversations import ConversationEnd
 from ..core.store.reports import TooManyReports
 from ..presenter import Button, Reply
 from ..texts import Lang, say
@@ -62,6 +65,7 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 30 * 60
 DRAFT = "report"
+CONVERSATION = "report"
 BRAND_BUTTONS = 24
 
 # Conversation states, in the order the questions are asked.
@@ -137,7 +141,11 @@ def handlers() -> list[Handler]:
         # per_message=False warning describes.
         warnings.filterwarnings("ignore", message=".*per_message=False.*")
         conversation = _conversation(states)
-    return [conversation, CommandHandler("myreports", my_reports)]
+    return [
+        conversation,
+        CommandHandler("myreports", my_reports),
+        CallbackQueryHandler(on_submit_outside, pattern=matches(SubmitReport)),
+    ]
 
 
 def _choice(step: str) -> Callable[[object], bool]:
@@ -156,7 +164,7 @@ def _conversation(states: dict[object, list[Handler]]) -> ConversationHandler[Co
             CallbackQueryHandler(on_stale_button, pattern=matches(ReportBrand, ReportChoice, PhotosDone, SubmitReport)),
         ],
         conversation_timeout=TIMEOUT_SECONDS,
-        name="report",
+        name=CONVERSATION,
         persistent=True,
         allow_reentry=True,
     )
@@ -261,7 +269,7 @@ async def start_report(update: Update, context: Context) -> int:
     except TooManyReports as refused:
         await _reply(update, _too_many(refused, lang))
         return ConversationHandler.END
-    draft = Draft(lang=lang)
+    draft = Draft(lang=lang, submission_key=secrets.token_hex(8))
     action = pressed(update)
     found = svc.library.catalog.by_ref(action.ref) if isinstance(action, StartReport) else None
     if found:
@@ -418,16 +426,28 @@ async def on_not_photo(update: Update, context: Context) -> None:
 
 
 async def on_submit(update: Update, context: Context) -> int:
-    """Commit, then — and only then — give the shopper the reference number."""
-    query = update.callback_query
+    """Commit, then — and only then — give the shopper the reference number.
+
+    The report, the end of its draft and of this conversation, and the message announcing its
+    reference (in the outbox) are one transaction. The reply is that message, delivered from the
+    outbox; if the bot dies before sending it, it is sent after the restart (at least once), and
+    pressing Submit again on the same draft answers with the same reference, storing nothing.
+    """
+    query, action = update.callback_query, pressed(update)
     assert query is not None and query.from_user is not None and isinstance(query.message, Message)
+    assert isinstance(action, SubmitReport)
     await query.answer()
+    if action.submission_key and await _answer_if_submitted(update, context, action.submission_key):
+        return ConversationHandler.END
     if _expired(context):
         return await on_timeout(update, context)
     draft = _draft(context)
     lang = as_lang(draft.lang)
+    user_id, chat_id = query.from_user.id, query.message.chat.id
+    left = {k: v for k, v in (context.user_data or {}).items() if k != DRAFT}
+    ending = ConversationEnd(CONVERSATION, (chat_id, user_id), user_id, left)
     try:
-        result = await services(context).reports.submit(query.from_user.id, query.message.chat.id, draft)
+        result = await services(context).reports.submit(user_id, chat_id, draft, ending)
     except IncompleteReport:
         await _reply(update, Reply(say("missing_answers", lang)))
         _drop(context)
@@ -440,10 +460,51 @@ async def on_submit(update: Update, context: Context) -> int:
         log.exception("saving a report failed")
         await _reply(update, Reply(say("save_failed", lang)))
         return CONFIRM  # the draft stays: the shopper can press Submit again
-    _drop(context)
+    await _after_commit(context)
     await query.edit_message_reply_markup(None)
-    await _reply(update, Reply(say("duplicate" if result.duplicate else "submitted", lang, ref=result.reference)))
+    if result.duplicate or result.again:
+        await _reply(update, Reply(say("duplicate" if result.duplicate else "already_submitted", lang, ref=result.reference)))
+    else:
+        await announce(context)
+    return _end_draft(context, user_id)
+
+
+async def _after_commit(context: Context) -> None:
+    """Between the report's commit and its announcement: where a test stops the bot."""
+
+
+def _end_draft(context: Context, user_id: int) -> int:
+    """Forget the draft in memory and end the conversation, with no await in between: the
+    persistence job never sees the one without the other (the database already has both)."""
+    _drop(context)
+    context.application.mark_data_for_update_persistence(user_ids=user_id)
     return ConversationHandler.END
+
+
+async def _answer_if_submitted(update: Update, context: Context, submission_key: str) -> bool:
+    """If the draft behind this Submit button is stored already, say its reference (and end)."""
+    ref = await services(context).reports.submitted_under(submission_key)
+    if ref is None:
+        return False
+    lang = _lang(context, update)
+    if update.callback_query is not None:
+        await update.callback_query.edit_message_reply_markup(None)
+    await _reply(update, Reply(say("already_submitted", lang, ref=ref)))
+    if update.effective_user is not None:
+        _end_draft(context, update.effective_user.id)
+    return True
+
+
+async def on_submit_outside(update: Update, context: Context) -> None:
+    """Submit pressed outside a report conversation (it ended with the report's commit, and the
+    bot restarted before it said so): the reference, if that draft was stored."""
+    action, query = pressed(update), update.callback_query
+    assert isinstance(action, SubmitReport) and query is not None
+    if action.submission_key:
+        await query.answer()
+        if await _answer_if_submitted(update, context, action.submission_key):
+            return
+    await query.answer(presenter.button_gone(None, user_lang(update, context)).plain(), show_alert=True)
 
 
 def _too_many(refused: TooManyReports, lang: Lang) -> Reply:
@@ -487,8 +548,24 @@ async def my_reports(update: Update, context: Context) -> None:
     await _reply(update, presenter.my_reports(services(context).library.catalog, reports, user_lang(update, context)))
 
 
+async def announce(context: Context) -> None:
+    """Deliver the outbox now (a report just committed), not at the job's next run."""
+    await deliver_notifications(context)
+
+
+_DELIVERING = "outbox_lock"
+
+
 async def deliver_notifications(context: Context) -> None:
-    """Send queued status changes to the shoppers who reported (a repeating job; at least once)."""
+    """Send queued messages — references of new reports, status changes — to the shoppers who
+    reported (a repeating job, and right after a report's commit; at least once). One delivery
+    at a time, so the job and a submit never send the same message twice."""
+    lock = context.bot_data.setdefault(_DELIVERING, asyncio.Lock())
+    async with lock:
+        await _deliver(context)
+
+
+async def _deliver(context: Context) -> None:
     outbox = services(context).store.outbox
     for note in await outbox.pending():
         try:

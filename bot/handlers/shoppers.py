@@ -84,10 +84,10 @@ async def question(update: Update, context: Context) -> None:
     match = catalog.ask(text)
     if match.answer is None or match.brand_only:  # no tip found: brand staff should see this
         closest = match.answer or (match.candidates[0] if match.candidates else None)
-        await svc.store.answers.record_unanswered(text, closest.score if closest else 0.0, closest.brand if closest else None)
+        svc.store.answer_log.unanswered(text, closest.score if closest else 0.0, closest.brand if closest else None)
     sent = await send(message, presenter.answer(catalog, match, lang), quote=is_group(message))
     if match.answer is not None and not match.brand_only:
-        await svc.store.answers.record_answer(sent.chat.id, sent.message_id, text, match.answer.brand, match.answer.tip)
+        svc.store.answer_log.answer(sent.chat.id, sent.message_id, text, match.answer.brand, match.answer.tip)
 
 
 def _addressed_text(message: Message, context: Context) -> str | None:
@@ -181,9 +181,9 @@ async def on_feedback(update: Update, context: Context) -> None:
         await on_unavailable(update, context)
         return
     brand, tip = found
-    answers = services(context).store.answers
+    answers = services(context).store.answer_log  # committed within a second, off the reply path
     asked = await answers.answered_question(query.message.chat.id, query.message.message_id) if query.message else None
-    await answers.record_feedback(query.from_user.id, brand.id, tip.id, 1 if action.helpful else -1, asked)
+    answers.feedback(query.from_user.id, brand.id, tip.id, 1 if action.helpful else -1, asked)
     await query.answer(say("feedback_thanks", lang))
     await query.edit_message_reply_markup(
         _without_votes(query.message, say("feedback_recorded_up" if action.helpful else "feedback_recorded_down", lang))

@@ -597,7 +597,8 @@ async def running(app: AnyApplication, *, poll_timeout: int = 10) -> AsyncIterat
             try:
                 yield app
             finally:
-                await updater.stop()
+                if updater.running:  # it may have stopped itself (a leader that stepped down)
+                    await updater.stop()
                 await app.stop()
                 if app.post_stop is not None:
                     await app.post_stop(app)

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..evidence import store_evidence
 from ..reports import Draft, Photo, missing_fields
 from ..store import Store
+from ..store.conversations import ConversationEnd
 from ..store.records import ReportRecord, Submitted
 
 
@@ -35,12 +36,17 @@ class ReportService:
         digest = await asyncio.to_thread(store_evidence, self._data_dir, data, mime)
         return Photo(digest, file_id, file_unique_id, len(data), mime)
 
-    async def submit(self, user_id: int, chat_id: int, draft: Draft) -> Submitted:
-        """The report's reference, once it is committed (raises TooManyReports, IncompleteReport)."""
+    async def submit(self, user_id: int, chat_id: int, draft: Draft, ending: ConversationEnd | None = None) -> Submitted:
+        """The report's reference, once it is committed together with ``ending`` and its announcement
+        in the outbox (raises TooManyReports, IncompleteReport)."""
         missing = missing_fields(draft)
         if missing:
             raise IncompleteReport(missing)
-        return await self._store.reports.submit(user_id, chat_id, draft)
+        return await self._store.reports.submit(user_id, chat_id, draft, ending)
+
+    async def submitted_under(self, submission_key: str) -> str | None:
+        """The reference of the report a draft with this key became, or None if it was not submitted."""
+        return await self._store.reports.submitted_under(submission_key)
 
     async def mine(self, user_id: int) -> list[ReportRecord]:
         return await self._store.reports.of_user(user_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .answer_log import AnswerLog
 from .answers import AnswerRepository
 from .console import ConsoleRepository
 from .db import Database, open_database
@@ -33,7 +34,8 @@ class Store:
         self.reports = ReportRepository(database)
         self.roles = RoleRepository(database)
         self.guides = GuideRepository(database)
-        self.answers = AnswerRepository(database)
+        self.answer_log = AnswerLog(database)  # the bot's answers and votes, committed in batches
+        self.answers = AnswerRepository(database, self.answer_log.flush)
         self.outbox = OutboxRepository(database)
         self.console = ConsoleRepository(database)
 
@@ -49,4 +51,7 @@ class Store:
         return cls(database)
 
     async def close(self) -> None:
-        await self.database.close()
+        try:
+            await self.answer_log.close()  # what is still queued is committed first
+        finally:
+            await self.database.close()

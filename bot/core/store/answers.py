@@ -7,6 +7,7 @@ Questions are kept without who asked them (feedback keeps the voter, to count on
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from ..text import normalize
 from .db import Database, Transaction
@@ -18,18 +19,19 @@ _PHRASING_TABLES = {"u": "unanswered", "f": "feedback"}  # a phrasing key's firs
 
 
 class AnswerRepository:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, flush_log: Callable[[], Awaitable[None]] | None = None):
         self._db = database
+        self._flush_log = flush_log  # the answer log's queue: committed before the lists below are read
+
+    async def _log_flushed(self) -> None:
+        """What this process queued in its answer log is in the database (another process's within a second)."""
+        if self._flush_log is not None:
+            await self._flush_log()
 
     async def record_answer(self, chat_id: int, message_id: int, question: str, brand: str, tip: str) -> None:
         """Remember which question the answer ``message_id`` answered, for feedback on it later."""
         async with self._db.transaction() as tx:
-            await tx.execute(
-                """INSERT INTO answered (chat_id, message_id, question, brand, tip, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (chat_id, message_id) DO UPDATE
-                   SET question = excluded.question, brand = excluded.brand, tip = excluded.tip, created_at = excluded.created_at""",
-                (chat_id, message_id, _clip(question), brand, tip, time.time()),
-            )
+            await write_answered(tx, [answered_row(chat_id, message_id, question, brand, tip)])
 
     async def answered_question(self, chat_id: int, message_id: int) -> str | None:
         row = await self._db.fetch_one(
@@ -39,22 +41,16 @@ class AnswerRepository:
 
     async def record_feedback(self, user_id: int, brand: str, tip: str, vote: int, question: str | None = None) -> None:
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO feedback (user_id, brand, tip, vote, question, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (user_id, brand, tip, 1 if vote > 0 else -1, _clip(question), time.time()),
-            )
+            await write_feedback(tx, [feedback_row(user_id, brand, tip, vote, question)])
 
     async def record_unanswered(self, question: str, best_score: float, brand: str | None = None) -> None:
         """Keep the text, the time and how close the best tip came; never who asked."""
-        text = _clip(question) or ""
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO unanswered (question, normalized, best_score, brand, created_at) VALUES (?, ?, ?, ?, ?)",
-                (text, _grouping_key(text), best_score, brand, time.time()),
-            )
+            await write_unanswered(tx, [unanswered_row(question, best_score, brand)])
 
     async def unanswered(self, limit: int = 50, brand: str | None = None) -> list[UnansweredQuestion]:
         """Unanswered questions, the most often asked first (same wording up to case and script)."""
+        await self._log_flushed()
         where, params = ("WHERE brand = ?", [brand]) if brand else ("", [])
         rows = await self._db.fetch_all(
             f"""SELECT MIN(question) AS question, COUNT(*) AS n, MAX(best_score) AS best,
@@ -67,6 +63,7 @@ class AnswerRepository:
 
     async def missed_phrasings(self, brand: str, limit: int = 500) -> list[Phrasing]:
         """Questions about ``brand`` that found no tip or got a 👎, not yet dealt with."""
+        await self._log_flushed()
         rows = await self._db.fetch_all(
             """SELECT 'u' || id AS key, question, created_at FROM unanswered WHERE brand = ? AND resolved_at IS NULL
                UNION ALL
@@ -98,6 +95,43 @@ async def write_resolved(tx: Transaction, keys: list[str], by: int | None, actio
     for key in keys:
         await tx.execute(f"UPDATE {_PHRASING_TABLES[key[0]]} SET resolved_at = ? WHERE id = ?", (now, int(key[1:])))
     await write_audit(tx, by, action, None, detail)
+
+
+# --- rows as written: one at a time above, or many in one transaction by the AnswerLog ---------
+
+
+def answered_row(chat_id: int, message_id: int, question: str, brand: str, tip: str) -> tuple[object, ...]:
+    return (chat_id, message_id, _clip(question), brand, tip, time.time())
+
+
+def feedback_row(user_id: int, brand: str, tip: str, vote: int, question: str | None) -> tuple[object, ...]:
+    return (user_id, brand, tip, 1 if vote > 0 else -1, _clip(question), time.time())
+
+
+def unanswered_row(question: str, best_score: float, brand: str | None) -> tuple[object, ...]:
+    text = _clip(question) or ""
+    return (text, _grouping_key(text), best_score, brand, time.time())
+
+
+async def write_answered(tx: Transaction, rows: list[tuple[object, ...]]) -> None:
+    await tx.execute_many(
+        """INSERT INTO answered (chat_id, message_id, question, brand, tip, created_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (chat_id, message_id) DO UPDATE
+           SET question = excluded.question, brand = excluded.brand, tip = excluded.tip, created_at = excluded.created_at""",
+        rows,
+    )
+
+
+async def write_feedback(tx: Transaction, rows: list[tuple[object, ...]]) -> None:
+    await tx.execute_many(
+        "INSERT INTO feedback (user_id, brand, tip, vote, question, created_at) VALUES (?, ?, ?, ?, ?, ?)", rows
+    )
+
+
+async def write_unanswered(tx: Transaction, rows: list[tuple[object, ...]]) -> None:
+    await tx.execute_many(
+        "INSERT INTO unanswered (question, normalized, best_score, brand, created_at) VALUES (?, ?, ?, ?, ?)", rows
+    )
 
 
 def _clip(text: str | None) -> str | None:

@@ -179,6 +179,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX reports_brand_created_figures ON reports (brand, created_at, status, failed_tip);
     CREATE INDEX status_history_changes ON status_history (report_id, changed_at, from_status);
     """,
+    # 6: the key a draft is submitted under (a second Submit of the same draft finds its report)
+    """
+    ALTER TABLE reports ADD COLUMN submission_key TEXT;
+    CREATE UNIQUE INDEX reports_submission ON reports (submission_key) WHERE submission_key IS NOT NULL;
+    """,
 ]
 
 

@@ -55,6 +55,7 @@ class Submitted:
 
     reference: str
     duplicate: bool
+    again: bool = False  # the same draft submitted before (its submission key found): nothing new stored
 
 
 @dataclass(frozen=True, slots=True)

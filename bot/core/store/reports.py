@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from ..reports import LIMITS, REPORTS_PER_HOUR, Draft, Photo, Status, check_transition, reference
+from .conversations import ConversationEnd, end_conversation
 from .db import Database, Reader, Reads, Row, Transaction
 from .records import CaseFile, QueueRow, ReportRecord, SellerMention, StatusChange, Submitted
 from .roles import write_audit
@@ -145,13 +146,22 @@ class ReportRepository:
         """Raise :class:`TooManyReports` if the shopper may not report again yet."""
         await _check_hourly_limit(self._db, user_id, time.time())
 
-    async def submit(self, user_id: int, chat_id: int, draft: Draft) -> Submitted:
+    async def submit(self, user_id: int, chat_id: int, draft: Draft, ending: ConversationEnd | None = None) -> Submitted:
         """Store a finished report and return its reference once it is committed.
 
-        The same shopper reporting the same order again is a duplicate: the first report is
-        flagged (its duplicate count grows) and its reference is returned; nothing is stored twice.
+        With ``ending`` (a conversation that promised the shopper a reference), in the same
+        transaction: the conversation and its draft end, and the report's announcement is queued
+        in the outbox (sent at least once, even if the process dies before it replies). The same draft submitted again (its ``submission_key`` is stored) returns the
+        same reference and stores nothing. The same shopper reporting the same order again is a
+        duplicate: the first report is flagged (its duplicate count grows) and its reference is
+        returned; nothing is stored twice.
         """
-        return await self._db.group_commit(lambda tx: _insert(tx, user_id, chat_id, draft))
+        return await self._db.group_commit(lambda tx: _insert(tx, user_id, chat_id, draft, ending))
+
+    async def submitted_under(self, submission_key: str) -> str | None:
+        """The reference of the report a draft was submitted as, if it was."""
+        row = await self._db.fetch_one("SELECT reference FROM reports WHERE submission_key = ?", (submission_key,))
+        return str(row["reference"]) if row is not None else None
 
     async def of_user(self, user_id: int, limit: int = 20) -> list[ReportRecord]:
         """The shopper's reports, newest first."""
@@ -288,10 +298,16 @@ async def _check_hourly_limit(reads: Reads, user_id: int, now: float) -> None:
         raise TooManyReports()
 
 
-async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft) -> Submitted:
-    """One report with its evidence and first history entry (or the duplicate flagged)."""
+async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft, ending: ConversationEnd | None) -> Submitted:
+    """One report with its evidence, first history entry and announcement (or the duplicate flagged)."""
+    if ending is not None:
+        await end_conversation(tx, ending)
     await tx.lock("reports")
     now = time.time()
+    if draft.submission_key:
+        again = await tx.fetch_one("SELECT reference FROM reports WHERE submission_key = ?", (draft.submission_key,))
+        if again is not None:
+            return Submitted(again["reference"], duplicate=False, again=True)
     if draft.order_number:
         existing = await tx.fetch_one(
             "SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number)
@@ -303,18 +319,31 @@ async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft) -> 
     report_id = await tx.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reports")
     ref = reference(report_id, time.gmtime(now).tm_year)
     await tx.execute(
-        f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_DRAFT_COLUMNS)}, status, created_at, updated_at) "
-        f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?)",
-        (report_id, ref, user_id, chat_id, *(getattr(draft, column) for column in _DRAFT_COLUMNS), now, now),
+        f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_DRAFT_COLUMNS)}, status, created_at, updated_at, submission_key) "
+        f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?, ?)",
+        (
+            report_id,
+            ref,
+            user_id,
+            chat_id,
+            *(getattr(draft, column) for column in _DRAFT_COLUMNS),
+            now,
+            now,
+            draft.submission_key,
+        ),
     )
     await tx.execute_many(
         "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)",
         [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos],
     )
-    await tx.execute(
+    history_id = await tx.insert(
         "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) VALUES (?, NULL, 'submitted', ?, ?)",
         (report_id, user_id, now),
     )
+    if ending is not None:  # a conversation promised the shopper a reference: the outbox delivers it
+        await tx.execute(
+            "INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (report_id, history_id, now)
+        )
     return Submitted(ref, duplicate=False)
 
 

@@ -1,0 +1,41 @@
+"""Where a conversation ends together with what it produced: the persisted conversation step and
+the user's data (the report draft), written inside another repository's transaction.
+
+The bot's persistence (:mod:`bot.persistence`) keeps these two tables up to date once a second;
+a submitted report cannot wait for that: its draft must end in the transaction that stores it,
+or a crash in between leaves the shopper on the summary with a draft that submits a second time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .db import Transaction
+
+
+def conversation_key(key: tuple[int | str, ...]) -> str:
+    """How a conversation's key is stored (JSON of its parts), here and by the persistence."""
+    return json.dumps(list(key))
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationEnd:
+    """A conversation to end and the user data left once its draft is gone."""
+
+    name: str
+    key: tuple[int | str, ...]
+    user_id: int
+    user_data: dict[str, Any]  # what is left; empty: the user's row goes
+
+
+async def end_conversation(tx: Transaction, end: ConversationEnd) -> None:
+    await tx.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (end.name, conversation_key(end.key)))
+    if end.user_data:
+        await tx.execute(
+            "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+            (end.user_id, json.dumps(end.user_data, ensure_ascii=False)),
+        )
+    else:
+        await tx.execute("DELETE FROM user_data WHERE user_id = ?", (end.user_id,))
