@@ -44,6 +44,7 @@ AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 
 log = logging.getLogger("authbot")
 NOTIFY_INTERVAL = 2.0  # seconds between deliveries of queued status changes to shoppers
+REPLY_CONNECTIONS = 256  # python-telegram-bot's default for the bot's requests
 WATCH = "bot_api_watch"
 LEADERSHIP = "leadership_watch"
 
@@ -106,9 +107,10 @@ def builder_for(settings: Settings) -> AnyBuilder:
         base_url = settings.api_url.rstrip("/")
         builder = builder.base_url(base_url).base_file_url(file_url_for(base_url))
         if is_loopback(base_url):  # never send a loopback call through an HTTP proxy
-            builder = builder.request(HTTPXRequest(httpx_kwargs={"trust_env": False})).get_updates_request(
-                HTTPXRequest(httpx_kwargs={"trust_env": False})
-            )
+            # The same pool as python-telegram-bot gives its own default request (one connection
+            # would serialise every reply); getUpdates needs only one.
+            replies = HTTPXRequest(connection_pool_size=REPLY_CONNECTIONS, httpx_kwargs={"trust_env": False})
+            builder = builder.request(replies).get_updates_request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
     return builder
 
 
