@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 from databases import PostgresServer, find_postgres_server, fresh_postgres_database
+from starlette.testclient import TestClient
 from telegram.ext import AIORateLimiter, BaseHandler
+from web_helpers import CONSOLE_URL, seed
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.core.library import GuideLibrary
 from bot.loopback import AnyApplication, LoopbackBotAPI, running
+from bot.web.app import create_app
 
 # httpx logs every request URL at INFO, and the URL holds the bot token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -123,3 +126,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if report.skipped and item.get_closest_marker("browser") is not None and os.environ.get("CI") == "true":
         report.outcome = "failed"
         report.longrepr = f"browser test skipped under CI=true (install chromium and chromium-driver): {report.longrepr}"
+
+
+# --- the web console ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def console_settings(settings: Settings) -> Settings:
+    """The bot's settings with the console's public address set (so /console hands out links)."""
+    return dataclasses.replace(settings, console_url=CONSOLE_URL)
+
+
+@pytest.fixture
+def ids(console_settings: Settings) -> dict[str, int]:
+    """The people and reports of web_helpers.seed, by name."""
+    return seed(console_settings)
+
+
+@pytest.fixture
+def client(console_settings: Settings, ids: dict[str, int]) -> Iterator[TestClient]:
+    """The console over HTTP (Starlette's test client), on a seeded database."""
+    with TestClient(create_app(console_settings), base_url=CONSOLE_URL) as test_client:
+        yield test_client

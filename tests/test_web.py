@@ -5,13 +5,11 @@ missing or wrong form tokens, forged report ids and photo paths, shopper-written
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import io
 import json
 import sqlite3
 import zipfile
-from collections.abc import Iterator
 
 import pytest
 from helpers import rows
@@ -35,22 +33,6 @@ from bot.config import Settings
 from bot.core.roles import Grant, Role
 from bot.core.services import Forbidden
 from bot.web.app import create_app
-
-
-@pytest.fixture
-def console_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, console_url=CONSOLE_URL)
-
-
-@pytest.fixture
-def ids(console_settings: Settings) -> dict[str, int]:
-    return seed(console_settings)
-
-
-@pytest.fixture
-def client(console_settings: Settings, ids: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(console_settings), base_url=CONSOLE_URL) as test_client:
-        yield test_client
 
 
 def audit(settings: Settings, action: str) -> list[tuple]:

@@ -4,16 +4,14 @@ brand, brand staff on enforcement pages, a missing or wrong form token)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 from helpers import rows
 from starlette.testclient import TestClient
-from web_helpers import CONSOLE_URL, ENFORCER, MOUTAI_STAFF, MOUTAI_TEAM, seed, sign_in, with_store
+from web_helpers import CONSOLE_URL, ENFORCER, MOUTAI_STAFF, MOUTAI_TEAM, sign_in, with_store
 
 from bot.config import Settings
 from bot.core.library import tip_ref
@@ -21,25 +19,8 @@ from bot.core.reports import Draft
 from bot.core.services import Actor
 from bot.core.services.dashboard import Dashboard, DashboardService
 from bot.core.store import Store
-from bot.web.app import create_app
 
 NIKE_TIP = "style-code"
-
-
-@pytest.fixture
-def console_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, console_url=CONSOLE_URL)
-
-
-@pytest.fixture
-def ids(console_settings: Settings) -> dict[str, int]:
-    return seed(console_settings)
-
-
-@pytest.fixture
-def client(console_settings: Settings, ids: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(create_app(console_settings), base_url=CONSOLE_URL) as test_client:
-        yield test_client
 
 
 def status_of(settings: Settings, report_id: int) -> str:
