@@ -281,3 +281,14 @@ async def test_conversations_and_user_data_survive_reopening_and_empty_data_is_d
         assert await again.get_user_data() == {7: {"report": {"brand": "茅台"}}}
     finally:
         await again.close()
+
+
+async def test_the_queue_sorted_by_last_change_puts_the_report_moved_last_first(store: Store) -> None:
+    older = await store.reports.submit(7, 7, _draft(order="A"))
+    newer = await store.reports.submit(8, 8, _draft(order="B"))
+    await store.reports.change_status(older.reference, "under_review", changed_by=1)
+    by_change, _ = await store.reports.queue(ReportFilter(None), QueueOrder.LAST_CHANGE, 0, 10)
+    newest, _ = await store.reports.queue(ReportFilter(None), QueueOrder.NEWEST, 0, 10)
+    assert [row.report.reference for row in by_change] == [older.reference, newer.reference]
+    assert [row.report.reference for row in newest] == [newer.reference, older.reference]
+    assert by_change[0].last_change >= by_change[1].last_change

@@ -184,6 +184,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE reports ADD COLUMN submission_key TEXT;
     CREATE UNIQUE INDEX reports_submission ON reports (submission_key) WHERE submission_key IS NOT NULL;
     """,
+    # 7: when each report's status last changed, kept on the report: the console sorts its queue
+    #    by it without reading every report's history
+    """
+    ALTER TABLE reports ADD COLUMN status_changed_at REAL;
+    UPDATE reports SET status_changed_at = COALESCE(
+        (SELECT MAX(h.changed_at) FROM status_history h WHERE h.report_id = reports.id), created_at);
+    CREATE INDEX reports_status_changed ON reports (status_changed_at, id);
+    """,
 ]
 
 

@@ -78,7 +78,7 @@ class QueueOrder(StrEnum):
 _QUEUE_ORDER_SQL = {
     QueueOrder.NEWEST: "r.id DESC",
     QueueOrder.OLDEST: "r.id ASC",
-    QueueOrder.LAST_CHANGE: "last_change DESC, r.id DESC",
+    QueueOrder.LAST_CHANGE: "r.status_changed_at DESC, r.id DESC",
 }
 
 
@@ -192,7 +192,7 @@ class ReportRepository:
         clause, params = filter_sql(where)
         rows = await self._db.fetch_all(
             f"""SELECT r.*, (SELECT COUNT(*) FROM evidence e WHERE e.report_id = r.id) AS photo_count,
-                       (SELECT MAX(h.changed_at) FROM status_history h WHERE h.report_id = r.id) AS last_change
+                       r.status_changed_at AS last_change
                 FROM reports r{clause} ORDER BY {_QUEUE_ORDER_SQL[order]} LIMIT ? OFFSET ?""",
             [*params, limit, offset],
         )
@@ -236,7 +236,10 @@ class ReportRepository:
             if row is None:
                 raise LookupError(f"no report {ref}")
             new = check_transition(row["status"], wanted)
-            await tx.execute("UPDATE reports SET status = ?, updated_at = ? WHERE id = ?", (new.value, now, row["id"]))
+            await tx.execute(
+                "UPDATE reports SET status = ?, updated_at = ?, status_changed_at = ? WHERE id = ?",
+                (new.value, now, now, row["id"]),
+            )
             change_id = await tx.insert(
                 "INSERT INTO status_history (report_id, from_status, to_status, changed_by, note, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (row["id"], row["status"], new.value, changed_by, _clip_note(note), now),
@@ -319,14 +322,15 @@ async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft, end
     report_id = await tx.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reports")
     ref = reference(report_id, time.gmtime(now).tm_year)
     await tx.execute(
-        f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_DRAFT_COLUMNS)}, status, created_at, updated_at, submission_key) "
-        f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?, ?)",
+        f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_DRAFT_COLUMNS)}, status, created_at, updated_at, "
+        f"status_changed_at, submission_key) VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?, ?, ?)",
         (
             report_id,
             ref,
             user_id,
             chat_id,
             *(getattr(draft, column) for column in _DRAFT_COLUMNS),
+            now,
             now,
             now,
             draft.submission_key,
