@@ -147,24 +147,22 @@ def build_application(
     builder: AnyBuilder | None = None,
     *,
     rate_limiter: AIORateLimiter | None = None,
-    standby: bool = False,
+    leadership: Leadership | None = None,
     on_step_down: Callable[[AnyApplication], None] | None = None,
 ) -> AnyApplication:
     """The bot: handlers for every role, error handling, flood limits, per-chat ordering.
 
     The store (shared with the conversation persistence) is opened in ``post_init``, inside the
-    running event loop, and closed in ``post_shutdown``. With ``standby`` (``authbot run``), on
-    PostgreSQL, ``post_init`` first waits to be the leader (:mod:`bot.core.store.leader`): polling
-    starts only then; a leader that loses its database connection stops polling and its jobs,
-    then calls ``on_step_down`` (``authbot run`` stops, to be started again as a standby).
+    running event loop, and closed in ``post_shutdown``. With ``leadership`` (``authbot run``; on
+    PostgreSQL, :mod:`bot.core.store.leader`), acquired before the
+    application is initialised: a leader that loses its database connection stops polling and its
+    jobs, then calls ``on_step_down`` (``authbot run`` stops, to be started again as a standby).
     """
 
     persistence = SqlitePersistence(settings.database)
-    leadership = Leadership(settings.database) if standby else None
 
     async def post_init(app: AnyApplication) -> None:
         if leadership is not None:
-            await leadership.acquire()
             app.bot_data[LEADERSHIP] = asyncio.create_task(
                 leadership.watch(lambda: step_down(app, on_step_down)), name="authbot:leadership"
             )
@@ -299,7 +297,21 @@ def run(settings: Settings, webhook: Webhook | None = None) -> None:
         stepped_down.append(True)
         stopped.stop_running()
 
-    app = build_application(settings, library, standby=True, on_step_down=stop)
+    # Stand by until this process leads, before the Application is initialised: python-telegram-bot
+    # reads the persistence (conversation steps, report drafts) once, in initialize(). A standby
+    # initialised at its own start would take over hours later with the conversations of that
+    # moment: a shopper half-way through /report would be answered at a forgotten step.
+    leadership = Leadership(settings.database)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling/run_webhook go on in this loop, with the lock's connection
+    try:
+        loop.run_until_complete(leadership.acquire())
+    except KeyboardInterrupt:
+        log.info("stopped while standing by")
+        loop.run_until_complete(leadership.release())
+        loop.close()
+        return
+    app = build_application(settings, library, leadership=leadership, on_step_down=stop)
     if webhook is None:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     else:

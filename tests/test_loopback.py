@@ -323,6 +323,28 @@ async def test_long_poll_answers_as_soon_as_an_update_arrives(loopback: Loopback
     assert confirmed.json()["result"] == []
 
 
+async def test_two_pollers_at_once_are_a_conflict_but_a_vanished_one_is_not(loopback: LoopbackBotAPI) -> None:
+    """As on Telegram: a second getUpdates ends the waiting one with 409 Conflict. Only a poll whose
+    caller still listens counts as two instances polling (a killed bot's socket is closed)."""
+    get_updates = f"{loopback.base_url}{loopback.token}/getUpdates"
+    async with raw_client() as first, raw_client() as second:
+        waiting = asyncio.create_task(first.post(get_updates, data={"timeout": "10"}))
+        await asyncio.sleep(0.2)
+        assert (await second.post(get_updates, data={"timeout": "0"})).json()["ok"]
+        ended = await asyncio.wait_for(waiting, 5)
+    assert ended.status_code == 409 and "terminated by other getUpdates request" in ended.json()["description"]
+    assert loopback.conflicts == 1
+
+    async with raw_client() as killed:
+        vanished = asyncio.create_task(killed.post(get_updates, data={"timeout": "10"}))
+        await asyncio.sleep(0.2)
+        vanished.cancel()  # the client goes away in the middle of its long poll
+    await asyncio.sleep(0.2)
+    async with raw_client() as successor:
+        assert (await successor.post(get_updates, data={"timeout": "0"})).json()["ok"]
+    assert loopback.conflicts == 1
+
+
 async def test_allowed_updates_filter_what_is_queued(loopback: LoopbackBotAPI) -> None:
     alice = loopback.user(1001, "Alice")
     get_updates = f"{loopback.base_url}{loopback.token}/getUpdates"

@@ -78,9 +78,15 @@ class Params:
     (numbers, booleans, ``reply_markup``, ``commands``...), so accessors coerce.
     """
 
-    def __init__(self, values: dict[str, Any], uploads: dict[str, tornado.httputil.HTTPFile]) -> None:
+    def __init__(
+        self,
+        values: dict[str, Any],
+        uploads: dict[str, tornado.httputil.HTTPFile],
+        connected: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._values = values
         self._uploads = uploads
+        self.connected = connected  # whether the caller still listens for the answer
 
     @classmethod
     def from_request(cls, request: tornado.httputil.HTTPServerRequest) -> Params:
@@ -91,9 +97,9 @@ class Params:
                 raise bad_request("can't parse JSON object") from None
             if not isinstance(body, dict):
                 raise bad_request("can't parse JSON object")
-            return cls(body, {})
+            return cls(body, {}, _connected(request))
         values = {name: _decode(name, raw[-1].decode()) for name, raw in request.arguments.items()}
-        return cls(values, {name: files[0] for name, files in request.files.items()})
+        return cls(values, {name: files[0] for name, files in request.files.items()}, _connected(request))
 
     def get(self, name: str) -> Any:
         return self._values.get(name)
@@ -120,6 +126,12 @@ class Params:
         if isinstance(value, str) and value.startswith("attach://"):
             return self._uploads.get(value.removeprefix("attach://"))
         return self._uploads.get(name)
+
+
+def _connected(request: tornado.httputil.HTTPServerRequest) -> Callable[[], bool]:
+    """Whether the client of ``request`` is still connected (a killed bot's socket is closed)."""
+    stream = getattr(request.connection, "stream", None)
+    return lambda: stream is None or not stream.closed()
 
 
 def _decode(name: str, raw: str) -> Any:
@@ -212,7 +224,7 @@ class BotApi:
         offset = params.integer("offset") if params.get("offset") is not None else None
         limit = min(max(params.integer("limit", 100), 1), 100)
         timeout = float(params.integer("timeout", 0))
-        return await self.world.get_updates(offset, limit, timeout, params.get("allowed_updates"))
+        return await self.world.get_updates(offset, limit, timeout, params.get("allowed_updates"), params.connected)
 
     async def set_webhook(self, params: Params) -> bool:
         self.world.webhook_url = str(params.require("url"))

@@ -35,6 +35,14 @@ MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 
 
+@dataclass
+class _Poll:
+    """A getUpdates call waiting for updates, and whether its caller still listens."""
+
+    connected: Callable[[], bool]
+    ended: bool = False
+
+
 class ApiError(Exception):
     """A Bot API error answer; the server sends :meth:`body` with ``error_code`` as HTTP status."""
 
@@ -592,6 +600,10 @@ class World:
         self._updates: list[JSON] = []
         self._update_ids = itertools.count(1)
         self._arrived = asyncio.Event()
+        self._waiting_poll: _Poll | None = None
+        # getUpdates calls Telegram ended with 409 Conflict because another one came while they
+        # waited and their caller was still there: two bot instances polling at once
+        self.conflicts = 0
         self._closed = False
         self._allowed_updates: set[str] = set()
         self._answers: dict[str, asyncio.Future[CallbackAnswer]] = {}
@@ -643,15 +655,46 @@ class World:
         self._arrived.set()
         self._arrived = asyncio.Event()
 
-    async def get_updates(self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None) -> list[JSON]:
-        """Long polling: confirm updates below ``offset``, answer once one is pending or ``timeout`` passes."""
+    async def get_updates(
+        self,
+        offset: int | None,
+        limit: int,
+        timeout: float,
+        allowed: list[str] | None,
+        connected: Callable[[], bool] = lambda: True,
+    ) -> list[JSON]:
+        """Long polling: confirm updates below ``offset``, answer once one is pending or ``timeout`` passes.
+
+        As on Telegram, one poll at a time: a new call ends a waiting one with 409 Conflict
+        ("terminated by other getUpdates request"). When the waiting one's caller is still
+        connected, two bot instances are polling at once, and :attr:`conflicts` counts it; a
+        killed bot's poll ends unheard.
+        """
         if allowed is not None:
             self._allowed_updates = set(allowed)
+        self._end_waiting_poll()
         self._confirm(offset)
         if not self._updates and timeout > 0 and not self._closed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), timeout)
+            poll = self._waiting_poll = _Poll(connected)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), timeout)
+            finally:
+                if self._waiting_poll is poll:
+                    self._waiting_poll = None
+            if poll.ended:
+                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
         return self._updates[:limit]
+
+    def _end_waiting_poll(self) -> None:
+        poll, self._waiting_poll = self._waiting_poll, None
+        if poll is None:
+            return
+        poll.ended = True
+        if poll.connected():
+            self.conflicts += 1
+        self._arrived.set()
+        self._arrived = asyncio.Event()
 
     def _confirm(self, offset: int | None) -> None:
         if offset is None:
