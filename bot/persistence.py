@@ -18,7 +18,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 
 from .core.store import Store
 from .core.store.conversations import conversation_key
-from .core.store.db import Database
+from .core.store.db import Database, Transaction
 from .core.store.url import DatabaseURL
 
 ConversationKey = tuple[int | str, ...]
@@ -60,10 +60,7 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             await self.drop_user_data(user_id)
             return
         async with (await self._database()).transaction() as tx:
-            await tx.execute(
-                "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-                (user_id, json.dumps(data, ensure_ascii=False)),
-            )
+            await _write_user_data(tx, user_id, data)
 
     async def drop_user_data(self, user_id: int) -> None:
         async with (await self._database()).transaction() as tx:
@@ -78,10 +75,18 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             if new_state is None:
                 await tx.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, conversation_key(key)))
             else:
-                await tx.execute(
-                    "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                    (name, conversation_key(key), json.dumps(new_state)),
-                )
+                await _write_conversation(tx, name, key, new_state)
+
+    async def keep_step(self, name: str, key: ConversationKey, state: object, user_id: int, data: dict[Any, Any]) -> None:
+        """A conversation's new step and the user's data, committed together now, not at the next save.
+
+        For a step the user is about to see: the periodic save may come a second later, and a bot
+        killed in that second would come back (or a standby take over) a step behind, putting the
+        user's next answer on the previous question.
+        """
+        async with (await self._database()).transaction() as tx:
+            await _write_user_data(tx, user_id, data)
+            await _write_conversation(tx, name, key, state)
 
     async def _database(self) -> Database:
         return (await self.store()).database
@@ -120,3 +125,17 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def flush(self) -> None:
         """Every update is written when it is made."""
+
+
+async def _write_user_data(tx: Transaction, user_id: int, data: dict[Any, Any]) -> None:
+    await tx.execute(
+        "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+        (user_id, json.dumps(data, ensure_ascii=False)),
+    )
+
+
+async def _write_conversation(tx: Transaction, name: str, key: ConversationKey, state: object) -> None:
+    await tx.execute(
+        "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+        (name, conversation_key(key), json.dumps(state)),
+    )

@@ -77,6 +77,7 @@ async def test_the_standby_takes_over_when_the_leader_loses_its_connection_and_n
             stopped = await until(lambda: not first.updater.running, 5)
             took_over = await until(lambda: second.updater.running, 10)
             assert stopped < took_over, "two instances polled at once"
+            assert loopback.conflicts == 0  # and Telegram (the loopback) never saw two live pollers
             assert took_over - cut < 10  # within 10 seconds, grace included
             assert any("stepping down" in r.getMessage() for r in caplog.records)
             # the new leader goes on with Alice's report where she was

@@ -156,6 +156,28 @@ async def test_a_report_in_progress_survives_a_restart(loopback: LoopbackBotAPI,
     del product_question
 
 
+async def test_each_step_is_committed_before_its_question_is_shown(loopback: LoopbackBotAPI, authbot, settings: Settings) -> None:
+    """Not at the next periodic save (once a second): once the shopper can answer, a bot killed and
+    restarted, or a standby taking over, knows the step and the draft (tests/test_failover.py kills
+    one for real)."""
+    alice = loopback.user(1001, "Alice")
+
+    def saved() -> tuple[str, str]:
+        [(state, draft)] = rows(settings, "SELECT c.state, u.data FROM conversations c, user_data u WHERE u.user_id = 1001")
+        return state, draft
+
+    async with authbot():
+        await alice.send("/report")
+        _, brand_question = await alice.replies(2)
+        product_question = await choose(alice, brand_question, "耐克 Nike")
+        product_step, draft = saved()
+        assert '"nike"' in draft
+        platform_question = await answer(alice, "Air Jordan 1 High")
+        platform_step, draft = saved()
+        assert "Air Jordan 1 High" in draft and platform_step != product_step
+    del product_question, platform_question
+
+
 async def fill_after_brand_from_platform(user: SimUser, platform_question: SentMessage) -> SentMessage:
     shop_question = await choose(user, platform_question, "线下门店")
     await answer(user, "万达广场某鞋店")

@@ -57,6 +57,7 @@ from ..core.reports import (
 from ..core.services.reports import IncompleteReport
 from ..core.store.conversations import ConversationEnd
 from ..core.store.reports import TooManyReports
+from ..persistence import SqlitePersistence
 from ..presenter import Button, Reply
 from ..texts import Lang, say
 from .common import Context, Handler, as_lang, pressed, send, services, user_lang
@@ -214,8 +215,17 @@ async def _ask(update: Update, context: Context, state: int, note: str | None = 
     question = _question(context, state)
     if note:
         question = Reply(f"{note}\n\n{question.html}", question.buttons)
+    await _keep(update, context, state)
     await _reply(update, question)
     return state
+
+
+async def _keep(update: Update, context: Context, state: int) -> None:
+    """Commit the step and the draft before the shopper sees what comes next (:meth:`keep_step`):
+    once they can answer, a bot killed and restarted, or a standby taking over, knows where they are."""
+    persistence, user, chat = context.application.persistence, update.effective_user, update.effective_chat
+    if isinstance(persistence, SqlitePersistence) and user is not None and chat is not None and context.user_data is not None:
+        await persistence.keep_step(CONVERSATION, (chat.id, user.id), state, user.id, dict(context.user_data))
 
 
 def _question(context: Context, state: int) -> Reply:
@@ -403,6 +413,7 @@ async def on_photo(update: Update, context: Context) -> int | None:
     mime = getattr(media, "mime_type", None) or "image/jpeg"
     draft.photos.append(await services(context).reports.keep_photo(data, mime, media.file_id, media.file_unique_id))
     _save(context, draft)
+    await _keep(update, context, PHOTOS)
     await _reply(
         update,
         Reply(

@@ -683,7 +683,9 @@ class World:
                 if self._waiting_poll is poll:
                     self._waiting_poll = None
             if poll.ended:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+                raise ApiError(
+                    409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+                )
         return self._updates[:limit]
 
     def _end_waiting_poll(self) -> None:
