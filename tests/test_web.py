@@ -123,9 +123,11 @@ def test_nothing_without_a_session(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 401
 
 
-def test_home_goes_to_the_queue_and_every_page_forbids_inline_script(client: TestClient) -> None:
+def test_home_asks_to_sign_in_and_every_page_forbids_inline_script(client: TestClient, console_settings: Settings) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/queue"
+    assert response.status_code == 401 and "/console" in response.text
+    sign_in(client, console_settings, ENFORCER)
+    assert client.get("/", follow_redirects=False).headers["location"] == "/queue"
     for path in ("/", "/queue", "/static/console.css", "/nowhere"):
         headers = client.get(path, follow_redirects=False).headers
         assert (
@@ -191,7 +193,9 @@ def test_a_scoped_team_never_sees_counts_or_learns_of_another_brands_report(
 
 
 def test_brand_staff_may_sign_in_but_not_enforce(client: TestClient, console_settings: Settings, ids: dict[str, int]) -> None:
-    sign_in(client, console_settings, MOUTAI_STAFF)
+    landed = open_link(client, sign_in_link(console_settings, MOUTAI_STAFF))
+    assert landed.headers["location"] == "/guides"  # their brand's guides, not a queue they may not see
+    assert client.get("/", follow_redirects=False).headers["location"] == "/guides"
     assert client.get("/queue").status_code == 403
     assert client.get(f"/reports/{ids['moutai']}").status_code == 403
     assert client.get("/export.csv").status_code == 403

@@ -31,6 +31,7 @@ class SignedIn:
 
     session_token: str
     max_age: int
+    actor: Actor  # who signed in, with their roles now: where the console opens depends on them
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,8 @@ class ConsoleService:
         )
         if user_id is None:
             raise SignedOut()
-        await self.user(session_token)  # the role is checked at sign-in as at every request
-        return SignedIn(session_token, SESSION_SECONDS)
+        user = await self.user(session_token)  # the role is checked at sign-in as at every request
+        return SignedIn(session_token, SESSION_SECONDS, user.actor)
 
     async def user(self, session_token: str | None) -> ConsoleUser:
         """The session's person with their roles now; a person without any role is signed out here."""

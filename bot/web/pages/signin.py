@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ...core.services.access import Actor, Privilege
 from ...core.services.console import SignedOut
 from ..render import render
 from ..session import (
@@ -37,7 +38,12 @@ def routes() -> list[Route]:
 
 
 async def home(request: Request) -> Response:
-    return RedirectResponse("/queue", status_code=303)
+    return RedirectResponse(landing((await signed_in(request)).actor), status_code=303)
+
+
+def landing(actor: Actor) -> str:
+    """Where the console opens: the report queue for enforcement, a brand's guides for its staff."""
+    return "/queue" if actor.may(Privilege.ENFORCE) else "/guides"
 
 
 async def signin_page(request: Request) -> Response:
@@ -56,7 +62,7 @@ async def signin(request: Request) -> Response:
         signed = await services(request).console.sign_in(request.path_params["token"])
     except SignedOut:
         return render(request, "signed_out.html", {"link_spent": True}, status_code=401)
-    response = RedirectResponse("/queue", status_code=303)
+    response = RedirectResponse(landing(signed.actor), status_code=303)
     remember_session(request, response, signed.session_token, signed.max_age)
     response.delete_cookie(SIGNIN_COOKIE, path="/signin")
     return response
