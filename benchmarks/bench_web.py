@@ -97,8 +97,11 @@ def build(database: Path, count: int) -> float:
             "INSERT INTO status_history (report_id, from_status, to_status, changed_by, note, changed_at) VALUES (?, ?, ?, ?, NULL, ?)",
             _history(count, now, step),
         )
-        db.execute(  # as the bot keeps it on each move (migration 7)
-            "UPDATE reports SET status_changed_at = (SELECT MAX(h.changed_at) FROM status_history h WHERE h.report_id = reports.id)"
+        db.execute(  # as the bot keeps them on each move (migrations 7 and 8)
+            """UPDATE reports SET
+                   status_changed_at = (SELECT MAX(h.changed_at) FROM status_history h WHERE h.report_id = reports.id),
+                   first_moved_at = (SELECT MIN(h.changed_at) FROM status_history h
+                                     WHERE h.report_id = reports.id AND h.from_status = 'submitted')"""
         )
     db.close()
     return time.perf_counter() - started

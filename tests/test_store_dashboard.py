@@ -50,6 +50,9 @@ async def moved_after(store: Store, ref: str, seconds: float) -> None:
             "WHERE from_status IS NOT NULL AND report_id = (SELECT id FROM reports WHERE reference = ?)",
             (ref, seconds, ref),
         )
+        await tx.execute(  # the report keeps its first move (migration 8)
+            "UPDATE reports SET first_moved_at = created_at + ? WHERE reference = ?", (seconds, ref)
+        )
 
 
 async def test_weekly_counts_group_whole_weeks_from_monday(store: Store) -> None:
@@ -119,3 +122,34 @@ def test_a_version_4_database_gets_the_dashboard_indexes_without_loss(tmp_path: 
     with sqlite3.connect(database) as db:
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"reports_created_figures", "reports_brand_created_figures", "status_history_changes"} <= indexes
+
+
+def test_a_version_7_database_learns_each_report_s_first_move_from_its_history(tmp_path: Path) -> None:
+    database = tmp_path / "authbot.sqlite3"
+    with sqlite3.connect(database) as db:
+        for script in MIGRATIONS[:7]:
+            db.executescript(script)
+        for report_id, moves in (
+            (1, [(None, "submitted", 0), ("submitted", "under_review", 600), ("under_review", "closed", 900)]),
+            (2, []),
+        ):
+            db.execute(
+                """INSERT INTO reports (id, reference, user_id, chat_id, lang, product, platform, shop, problem, official_check,
+                       consent, status, created_at, updated_at) VALUES (?, ?, 7, 7, 'zh', '飞天', 'offline', '某店', '胶帽', 'failed', 1,
+                       'submitted', 0, 0)""",
+                (report_id, f"FW-2026-00000{report_id}"),
+            )
+            db.executemany(
+                "INSERT INTO status_history (report_id, from_status, to_status, changed_at) VALUES (?, ?, ?, ?)",
+                [(report_id, *move) for move in moves],
+            )
+        db.execute("PRAGMA user_version = 7")
+
+    async def median() -> tuple[float | None, int]:
+        store = await Store.open(database)
+        try:
+            return await store.reports.first_move_median(ReportFilter())
+        finally:
+            await store.close()
+
+    assert asyncio.run(median()) == (600.0, 1)  # the move out of 'submitted', not the later one; report 2 never moved

@@ -184,6 +184,7 @@ def move_after(settings: Settings, client: TestClient, csrf: str, report_id: int
         seconds,
         report_id,
     )
+    execute(settings, "UPDATE reports SET first_moved_at = created_at + ? WHERE id = ?", seconds, report_id)
 
 
 def test_the_dashboard_draws_the_figures_and_writes_them_beside(

@@ -237,8 +237,8 @@ class ReportRepository:
                 raise LookupError(f"no report {ref}")
             new = check_transition(row["status"], wanted)
             await tx.execute(
-                "UPDATE reports SET status = ?, updated_at = ?, status_changed_at = ? WHERE id = ?",
-                (new.value, now, now, row["id"]),
+                "UPDATE reports SET status = ?, updated_at = ?, status_changed_at = ?, first_moved_at = COALESCE(first_moved_at, ?) WHERE id = ?",
+                (new.value, now, now, now, row["id"]),
             )
             change_id = await tx.insert(
                 "INSERT INTO status_history (report_id, from_status, to_status, changed_by, note, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -266,22 +266,19 @@ class ReportRepository:
     async def first_move_median(self, where: ReportFilter) -> tuple[float | None, int]:
         """The median time (seconds) from a matching report to its first status change, and how many were moved.
 
-        Every report starts ``submitted`` and no move leads back there, so its first change is the
-        one history entry that leaves ``submitted``. One pass: the window functions number the waits.
+        The report keeps when it first left ``submitted`` (migration 8): a count, then the middle one
+        or two waits in order, read from the dashboard's index without touching the history.
         """
         clause, params = filter_sql(where)
-        row = await self._db.fetch_one(
-            f"""SELECT AVG(waited), MAX(moved) FROM (
-                    SELECT waited, ROW_NUMBER() OVER (ORDER BY waited) AS nth, COUNT(*) OVER () AS moved FROM (
-                        SELECT h.changed_at - r.created_at AS waited
-                        FROM reports r JOIN status_history h ON h.report_id = r.id AND h.from_status = 'submitted'{clause}
-                    ) w
-                ) t WHERE nth IN ((moved + 1) / 2, (moved + 2) / 2)""",
-            params,
-        )
-        if row is None or row[1] is None:
+        moved = f"{clause} AND r.first_moved_at IS NOT NULL" if clause else " WHERE r.first_moved_at IS NOT NULL"
+        count = int(await self._db.scalar(f"SELECT COUNT(*) FROM reports r{moved}", params) or 0)
+        if count == 0:
             return None, 0
-        return float(row[0]), int(row[1])
+        middle = await self._db.fetch_all(
+            f"SELECT r.first_moved_at - r.created_at AS waited FROM reports r{moved} ORDER BY waited LIMIT ? OFFSET ?",
+            [*params, 2 - count % 2, (count - 1) // 2],
+        )
+        return sum(float(w) for (w,) in middle) / len(middle), count
 
     async def failed_tip_counts(self, where: ReportFilter, limit: int) -> list[tuple[str | None, str, int]]:
         """The tips matching reports said they failed, most often first: (brand, tip id, reports)."""
