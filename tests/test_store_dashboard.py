@@ -4,6 +4,7 @@ UTC, the median wait for the first status change, the most failed tips, all with
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -60,13 +61,18 @@ async def test_weekly_counts_group_whole_weeks_from_monday(store: Store) -> None
     await report(store, 2, "moutai", MONDAY + 7 * 86400 - 0.5)  # Sunday 23:59:59.5
     await report(store, 3, "nike", MONDAY + 7 * 86400)
     await report(store, 4, "moutai", MONDAY - 1)  # the Sunday before
-    assert await store.reports.weekly_counts(ReportFilter()) == [
-        (MONDAY - 7 * 86400, "moutai", 1),
-        (MONDAY, "moutai", 2),
-        (MONDAY + 7 * 86400, "nike", 1),
+    await report(store, 5, "nike", MONDAY + 3 * 7 * 86400)  # after the weeks asked for
+    week = dt.timedelta(weeks=1)
+    first = dt.date(2024, 1, 1)
+    mondays = [first - week, first, first + week, first + 2 * week]
+    assert await store.reports.weekly_counts(ReportFilter(), mondays) == [
+        (first - week, "moutai", 1),
+        (first, "moutai", 2),
+        (first + week, "nike", 1),
     ]
-    assert await store.reports.weekly_counts(ReportFilter(brands=frozenset({"nike"}))) == [(MONDAY + 7 * 86400, "nike", 1)]
-    assert await store.reports.weekly_counts(ReportFilter(brands=frozenset())) == []
+    assert await store.reports.weekly_counts(ReportFilter(), mondays[1:2]) == [(first, "moutai", 2)]
+    assert await store.reports.weekly_counts(ReportFilter(brands=frozenset({"nike"})), mondays) == [(first + week, "nike", 1)]
+    assert await store.reports.weekly_counts(ReportFilter(brands=frozenset()), mondays) == []
 
 
 async def test_the_median_wait_for_the_first_move(store: Store) -> None:

@@ -49,9 +49,8 @@ class DashboardService:
         since = this_monday - dt.timedelta(weeks=max(1, weeks) - 1)
         where = scoped(actor, ReportFilter(brands=frozenset({brand_id}) if brand_id else None, since=since))
         reports = self._store.reports
-        per_week = {
-            (dt.datetime.fromtimestamp(start, dt.UTC).date(), brand): n for start, brand, n in await reports.weekly_counts(where)
-        }
+        mondays = tuple(since + dt.timedelta(weeks=i) for i in range((this_monday - since).days // 7 + 1))
+        per_week = {(monday, brand): n for monday, brand, n in await reports.weekly_counts(where, mondays)}
         counts = await reports.status_counts(where)
         median, moved = await reports.first_move_median(where)
         tips = await reports.failed_tip_counts(where, TOP_TIPS)
@@ -59,7 +58,7 @@ class DashboardService:
         brands = sorted({brand for _, brand in per_week}, key=lambda b: (b is None, b or ""))
         return Dashboard(
             since,
-            tuple(since + dt.timedelta(weeks=i) for i in range((this_monday - since).days // 7 + 1)),
+            mondays,
             tuple(brands),
             per_week,
             tuple((s.value, counts.get(s.value, 0)) for s in Status),

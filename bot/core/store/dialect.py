@@ -61,12 +61,6 @@ class Dialect:
             return f"string_agg({column}, '{separator}' ORDER BY {order_by})"
         return f"group_concat({column}, '{separator}')"
 
-    def whole(self, expression: str) -> str:
-        """``expression`` (not negative) rounded down to a whole number."""
-        if self.is_postgresql:
-            return f"CAST(FLOOR({expression}) AS BIGINT)"
-        return f"CAST({expression} AS INTEGER)"
-
 
 SQLITE = Dialect("sqlite")
 POSTGRESQL = Dialect("postgresql")

@@ -9,9 +9,10 @@ here, and only here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
@@ -23,7 +24,6 @@ from .roles import write_audit
 
 HOUR = 3600.0
 _WEEK = 7 * 86400
-_MONDAY_SHIFT = 3 * 86400  # the epoch began on a Thursday: shifted, whole weeks start on Mondays
 
 # The draft's fields stored as they are (sqlite3 stores a bool as 0 or 1), named as the columns.
 _DRAFT_COLUMNS = (
@@ -254,14 +254,27 @@ class ReportRepository:
 
     # --- the dashboard's aggregates (portable SQL: SQLite and PostgreSQL) ----------------------
 
-    async def weekly_counts(self, where: ReportFilter) -> list[tuple[float, str | None, int]]:
-        """How many matching reports each brand had each week: (the week's Monday 00:00 UTC as epoch, brand, count)."""
-        clause, params = filter_sql(where)
-        week = self._db.dialect.whole(f"(r.created_at + {_MONDAY_SHIFT}) / {_WEEK}")  # whole weeks since a Monday
+    async def weekly_counts(self, where: ReportFilter, mondays: Sequence[dt.date]) -> list[tuple[dt.date, str | None, int]]:
+        """How many matching reports each brand had in each week starting on one of ``mondays``
+        (00:00 UTC): (Monday, brand, count), weeks and brands in order, weeks with none left out.
+
+        One index range per week, joined to a list of the weeks, rather than a week number worked
+        out for every report and grouped on: half the time over 52 weeks of 100,000 reports.
+        """
+        if not mondays:
+            return []
+        # the weeks are the time window: a since/until bound besides would be the one the planner
+        # takes for every week's range, reading from the window's start again for each week
+        clause, params = filter_sql(dataclasses.replace(where, since=None, until=None))
+        weeks = ", ".join("(?)" for _ in mondays)
         rows = await self._db.fetch_all(
-            f"SELECT {week} AS week, r.brand, COUNT(*) FROM reports r{clause} GROUP BY {week}, r.brand ORDER BY 1, 2", params
+            f"""WITH weeks (start) AS (VALUES {weeks})
+                SELECT w.start, r.brand, COUNT(*) FROM weeks w
+                JOIN reports r ON r.created_at >= w.start AND r.created_at < w.start + {_WEEK}{clause}
+                GROUP BY w.start, r.brand ORDER BY 1, 2""",
+            [*(_epoch(monday) for monday in mondays), *params],
         )
-        return [(float(int(w) * _WEEK - _MONDAY_SHIFT), brand, int(n)) for w, brand, n in rows]
+        return [(dt.datetime.fromtimestamp(float(start), dt.UTC).date(), brand, int(n)) for start, brand, n in rows]
 
     async def first_move_median(self, where: ReportFilter) -> tuple[float | None, int]:
         """The median time (seconds) from a matching report to its first status change, and how many were moved.
