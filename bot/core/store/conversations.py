@@ -9,6 +9,7 @@ or a crash in between leaves the shopper on the summary with a draft that submit
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +31,21 @@ class ConversationEnd:
     user_data: dict[str, Any]  # what is left; empty: the user's row goes
 
 
-async def end_conversation(tx: Transaction, end: ConversationEnd) -> None:
-    await tx.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (end.name, conversation_key(end.key)))
-    if end.user_data:
-        await tx.execute(
-            "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-            (end.user_id, json.dumps(end.user_data, ensure_ascii=False)),
+async def end_conversations(tx: Transaction, ends: Sequence[ConversationEnd]) -> None:
+    """End each conversation and leave its user's data as it says: a few statements for a whole
+    batch of reports. Where one user ends several, the last one's user data stays, as if each had
+    been written in turn."""
+    if not ends:
+        return
+    await tx.execute_many(
+        "DELETE FROM conversations WHERE name = ? AND key = ?", [(end.name, conversation_key(end.key)) for end in ends]
+    )
+    left = {end.user_id: end.user_data for end in ends}
+    kept = [(user_id, json.dumps(data, ensure_ascii=False)) for user_id, data in left.items() if data]
+    gone = [(user_id,) for user_id, data in left.items() if not data]
+    if kept:
+        await tx.execute_many(
+            "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data", kept
         )
-    else:
-        await tx.execute("DELETE FROM user_data WHERE user_id = ?", (end.user_id,))
+    if gone:
+        await tx.execute_many("DELETE FROM user_data WHERE user_id = ?", gone)
