@@ -321,13 +321,15 @@ _INSERT_REPORT = (
     f"status_changed_at, submission_key) VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?, ?, ?)"
 )
 _INSERT_EVIDENCE = "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)"
+# The new reports' first history entries, from the reports themselves: a statement per batch, not a row per report.
 _INSERT_HISTORY = (
-    "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) VALUES (?, NULL, 'submitted', ?, ?)"
+    "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) "
+    "SELECT id, NULL, 'submitted', user_id, created_at FROM reports WHERE id BETWEEN ? AND ? ORDER BY id"
 )
-# A new report has one history entry, its first: the announcement points at it.
+# A new report has one history entry, its first: the announcement points at it (a row per run of report ids).
 _ANNOUNCE = (
     "INSERT INTO notifications (report_id, history_id, created_at) "
-    "SELECT report_id, id, changed_at FROM status_history WHERE report_id = ?"
+    "SELECT report_id, id, changed_at FROM status_history WHERE report_id BETWEEN ? AND ? ORDER BY id"
 )
 _FLAG_DUPLICATE = "UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?"
 
@@ -338,14 +340,13 @@ class _Batch:
     queued, from what the database held before the batch and what the batch added since."""
 
     now: float
-    next_id: int
+    first_id: int  # the batch's new reports are numbered from here, one after the other
     by_key: dict[str, str]  # submission key -> reference
     by_order: dict[tuple[int, str], tuple[int, str]]  # (user, order number) -> (id, reference)
     recent: Counter[int]  # reports in the last hour, by user
     reports: list[tuple[object, ...]] = field(default_factory=list)
     evidence: list[tuple[object, ...]] = field(default_factory=list)
-    history: list[tuple[object, ...]] = field(default_factory=list)
-    announced: list[tuple[int]] = field(default_factory=list)
+    announced: list[int] = field(default_factory=list)  # ids of new reports the outbox announces
     duplicates: list[tuple[float, int]] = field(default_factory=list)
     endings: list[ConversationEnd] = field(default_factory=list)
 
@@ -369,15 +370,14 @@ class _Batch:
     def _new(self, submission: _Submission) -> str:
         """Number a new report and queue its rows; returns its reference."""
         draft, user_id, now = submission.draft, submission.user_id, self.now
-        report_id, self.next_id = self.next_id, self.next_id + 1
+        report_id = self.first_id + len(self.reports)
         ref = reference(report_id, time.gmtime(now).tm_year)
         self.reports.append(
             (report_id, ref, user_id, submission.chat_id, *_draft_values(draft), now, now, now, draft.submission_key)
         )
         self.evidence += [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos]
-        self.history.append((report_id, user_id, now))
         if submission.ending is not None:  # a conversation promised the shopper a reference: the outbox delivers it
-            self.announced.append((report_id,))
+            self.announced.append(report_id)
         self.recent[user_id] += 1
         if draft.order_number:
             self.by_order[(user_id, draft.order_number)] = (report_id, ref)
@@ -388,15 +388,27 @@ class _Batch:
     async def write(self, tx: Transaction) -> None:
         """The batch's rows, a statement per table (not per report)."""
         await end_conversations(tx, self.endings)
+        if self.reports:
+            await tx.execute_many(_INSERT_REPORT, self.reports)
+            await tx.execute(_INSERT_HISTORY, (self.first_id, self.first_id + len(self.reports) - 1))
         for sql, rows in (
-            (_INSERT_REPORT, self.reports),
             (_INSERT_EVIDENCE, self.evidence),
-            (_INSERT_HISTORY, self.history),
-            (_ANNOUNCE, self.announced),
+            (_ANNOUNCE, _runs(self.announced)),
             (_FLAG_DUPLICATE, self.duplicates),
         ):
             if rows:
                 await tx.execute_many(sql, rows)
+
+
+def _runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Increasing ids as (first, last) runs of consecutive ones: usually one for a whole batch."""
+    runs: list[tuple[int, int]] = []
+    for report_id in ids:
+        if runs and runs[-1][1] == report_id - 1:
+            runs[-1] = (runs[-1][0], report_id)
+        else:
+            runs.append((report_id, report_id))
+    return runs
 
 
 async def _write_reports(tx: Transaction, submissions: list[_Submission]) -> list[Submitted | Exception]:
