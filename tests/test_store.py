@@ -205,7 +205,7 @@ async def test_a_write_that_fails_in_a_batch_is_retried_alone_and_only_its_calle
 
     async def write(tx: Transaction, user_ids: list[int]) -> list[int | Exception]:
         calls.append(user_ids)
-        await tx.execute_many("INSERT INTO user_data (user_id, data) VALUES (?, '{}')", [(u,) for u in user_ids])
+        await tx.write_all([("INSERT INTO user_data (user_id, data) VALUES (?, '{}')", [(u,) for u in user_ids])])
         return list(user_ids)
 
     results = await asyncio.gather(*(store.database.group_commit(write, u) for u in [1, 2, 2, 3]), return_exceptions=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .db import Transaction
+from .db import Write
 
 
 def conversation_key(key: tuple[int | str, ...]) -> str:
@@ -31,21 +31,16 @@ class ConversationEnd:
     user_data: dict[str, Any]  # what is left; empty: the user's row goes
 
 
-async def end_conversations(tx: Transaction, ends: Sequence[ConversationEnd]) -> None:
-    """End each conversation and leave its user's data as it says: a few statements for a whole
-    batch of reports. Where one user ends several, the last one's user data stays, as if each had
-    been written in turn."""
-    if not ends:
-        return
-    await tx.execute_many(
-        "DELETE FROM conversations WHERE name = ? AND key = ?", [(end.name, conversation_key(end.key)) for end in ends]
-    )
+def ending_writes(ends: Sequence[ConversationEnd]) -> list[Write]:
+    """What ends each conversation and leaves its user's data as it says: a few statements for a
+    whole batch of reports. Where one user ends several, the last one's user data stays, as if
+    each had been written in turn."""
     left = {end.user_id: end.user_data for end in ends}
-    kept = [(user_id, json.dumps(data, ensure_ascii=False)) for user_id, data in left.items() if data]
-    gone = [(user_id,) for user_id, data in left.items() if not data]
-    if kept:
-        await tx.execute_many(
-            "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data", kept
-        )
-    if gone:
-        await tx.execute_many("DELETE FROM user_data WHERE user_id = ?", gone)
+    return [
+        ("DELETE FROM conversations WHERE name = ? AND key = ?", [(end.name, conversation_key(end.key)) for end in ends]),
+        (
+            "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+            [(user_id, json.dumps(data, ensure_ascii=False)) for user_id, data in left.items() if data],
+        ),
+        ("DELETE FROM user_data WHERE user_id = ?", [(user_id,) for user_id, data in left.items() if not data]),
+    ]

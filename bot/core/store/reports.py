@@ -20,8 +20,8 @@ from enum import StrEnum
 from operator import attrgetter
 
 from ..reports import LIMITS, REPORTS_PER_HOUR, Draft, Photo, Status, check_transition, reference
-from .conversations import ConversationEnd, end_conversations
-from .db import Database, Reader, Reads, Row, Transaction
+from .conversations import ConversationEnd, ending_writes
+from .db import Database, Reader, Reads, Row, Transaction, Write
 from .records import CaseFile, QueueRow, ReportRecord, SellerMention, StatusChange, Submitted
 from .roles import write_audit
 
@@ -385,19 +385,17 @@ class _Batch:
             self.by_key[draft.submission_key] = ref
         return ref
 
-    async def write(self, tx: Transaction) -> None:
-        """The batch's rows, a statement per table (not per report)."""
-        await end_conversations(tx, self.endings)
-        if self.reports:
-            await tx.execute_many(_INSERT_REPORT, self.reports)
-            await tx.execute(_INSERT_HISTORY, (self.first_id, self.first_id + len(self.reports) - 1))
-        for sql, rows in (
+    def writes(self) -> list[Write]:
+        """The batch's rows, a statement per table (not per report), in the order they can be written."""
+        new = [(self.first_id, self.first_id + len(self.reports) - 1)] if self.reports else []
+        return [
+            *ending_writes(self.endings),
+            (_INSERT_REPORT, self.reports),
+            (_INSERT_HISTORY, new),
             (_INSERT_EVIDENCE, self.evidence),
             (_ANNOUNCE, _runs(self.announced)),
             (_FLAG_DUPLICATE, self.duplicates),
-        ):
-            if rows:
-                await tx.execute_many(sql, rows)
+        ]
 
 
 def _runs(ids: list[int]) -> list[tuple[int, int]]:
@@ -429,7 +427,7 @@ async def _write_reports(tx: Transaction, submissions: list[_Submission]) -> lis
         await _recent_counts(tx, submissions, now),
     )
     outcomes: list[Submitted | Exception] = [batch.add(submission) for submission in submissions]
-    await batch.write(tx)
+    await tx.write_all(batch.writes())
     return outcomes
 
 
