@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 from psycopg.adapt import AdaptersMap, Dumper
+from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
 from .db import Database, DatabaseUnavailable, NamedRow, Params, Row, Transaction, Write, Written
@@ -64,7 +65,8 @@ class PostgresTransaction(Transaction):
         return Written(cursor.rowcount)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self._connection.cursor() as cursor:
+        # No rows come back: plain tuples spare building a named-row maker for every row's result.
+        async with self._connection.cursor(row_factory=tuple_row) as cursor:
             await cursor.executemany(POSTGRESQL.sql(sql), rows)
 
     async def write_all(self, writes: Iterable[Write]) -> None:
