@@ -199,6 +199,20 @@ async def test_reports_committed_together_are_checked_against_each_other_as_if_w
     ]
 
 
+async def test_a_draft_submitted_again_later_gets_its_reference_and_ends_its_conversation(store: Store) -> None:
+    """Submit pressed again on a stored draft (a restart restored its summary): the transaction
+    finds it by its key, with no lookup before, and only ends the conversation."""
+    keyed = replace(_draft(order="A", photos=2), submission_key="k1")
+    first = await store.reports.submit(7, 7, keyed, ConversationEnd("report", (7, 7), 7, {}))
+    async with store.database.transaction() as tx:  # the restart's persistence wrote the step back
+        await tx.execute("INSERT INTO conversations (name, key, state) VALUES ('report', '[7, 7]', '13')")
+    again = await store.reports.submit(7, 7, keyed, ConversationEnd("report", (7, 7), 7, {"lang": "en"}))
+    assert again == Submitted(first.reference, duplicate=False, again=True)
+    for table, rows in [("reports", 1), ("evidence", 2), ("status_history", 1), ("notifications", 1), ("conversations", 0)]:
+        assert await store.database.scalar(f"SELECT COUNT(*) FROM {table}") == rows, table
+    assert await store.database.scalar("SELECT COUNT(*) FROM user_data WHERE user_id = 7") == 1
+
+
 async def test_a_write_that_fails_in_a_batch_is_retried_alone_and_only_its_caller_hears(store: Store) -> None:
     """The group commit writes a batch in one call; when that call raises, each item again alone."""
     calls: list[list[int]] = []
