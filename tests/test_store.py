@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,11 @@ from bot.core.exports import export, iter_reports
 from bot.core.reports import REPORTS_PER_HOUR, Draft, InvalidTransition, Photo, check_transition
 from bot.core.roles import Grant, Role
 from bot.core.store import Store
+from bot.core.store.conversations import ConversationEnd
+from bot.core.store.db import Transaction
 from bot.core.store.migrations import MIGRATIONS
 from bot.core.store.outbox import MAX_ATTEMPTS
-from bot.core.store.records import StatusChange
+from bot.core.store.records import StatusChange, Submitted
 from bot.core.store.reports import QueueOrder, ReportFilter, TooManyReports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,6 +162,70 @@ async def test_a_refused_report_in_a_group_commit_leaves_the_others_saved(store:
     with pytest.raises(TooManyReports):
         await store.reports.check_hourly_limit(7)
     await store.reports.check_hourly_limit(8)  # another shopper may still report
+
+
+async def test_reports_committed_together_are_checked_against_each_other_as_if_written_in_turn(store: Store) -> None:
+    """One batch of the group commit: a repeated draft, an order reported twice, a shopper over the
+    limit, and conversations ended (the last one of a shopper leaves their data)."""
+    keyed = replace(_draft(order="A"), submission_key="k1")
+    alice, bob = ConversationEnd("report", (7, 7), 7, {"lang": "en"}), ConversationEnd("report", (8, 8), 8, {})
+    late_alice = ConversationEnd("report", (7, 7), 7, {"lang": "zh"})
+    async with store.database.transaction() as tx:
+        await tx.execute_many(
+            "INSERT INTO conversations (name, key, state) VALUES ('report', ?, '13')", [("[7, 7]",), ("[8, 8]",)]
+        )
+        await tx.execute_many("INSERT INTO user_data (user_id, data) VALUES (?, '{}')", [(7,), (8,)])
+    first, again, order, same_order, bobs, *over = await asyncio.gather(
+        store.reports.submit(7, 7, keyed, alice),
+        store.reports.submit(7, 7, keyed, alice),
+        store.reports.submit(7, 7, _draft(order="B")),
+        store.reports.submit(7, 7, _draft(order="B"), late_alice),
+        store.reports.submit(8, 8, _draft(order="A"), bob),
+        *(store.reports.submit(7, 7, _draft(order=f"C{n}")) for n in range(REPORTS_PER_HOUR)),
+        return_exceptions=True,
+    )
+    assert isinstance(first, Submitted) and again == Submitted(first.reference, duplicate=False, again=True)
+    assert isinstance(order, Submitted) and same_order == Submitted(order.reference, duplicate=True)
+    assert isinstance(bobs, Submitted) and len({first.reference, order.reference, bobs.reference}) == 3
+    assert [isinstance(o, TooManyReports) for o in over] == [False] * (REPORTS_PER_HOUR - 2) + [True] * 2
+    assert await store.database.scalar("SELECT COUNT(*) FROM reports") == REPORTS_PER_HOUR + 1
+    assert await store.database.scalar("SELECT MAX(id) FROM reports") == REPORTS_PER_HOUR + 1  # numbered in turn
+    assert (await store.reports.find(order.reference)).duplicates == 1  # type: ignore[union-attr]
+    announced = await store.database.fetch_all("SELECT r.reference FROM notifications n JOIN reports r ON r.id = n.report_id")
+    assert sorted(row[0] for row in announced) == sorted([first.reference, bobs.reference])
+    assert await store.database.scalar("SELECT COUNT(*) FROM conversations") == 0
+    assert [tuple(row) for row in await store.database.fetch_all("SELECT user_id, data FROM user_data")] == [
+        (7, '{"lang": "zh"}')
+    ]
+
+
+async def test_a_draft_submitted_again_later_gets_its_reference_and_ends_its_conversation(store: Store) -> None:
+    """Submit pressed again on a stored draft (a restart restored its summary): the transaction
+    finds it by its key, with no lookup before, and only ends the conversation."""
+    keyed = replace(_draft(order="A", photos=2), submission_key="k1")
+    first = await store.reports.submit(7, 7, keyed, ConversationEnd("report", (7, 7), 7, {}))
+    async with store.database.transaction() as tx:  # the restart's persistence wrote the step back
+        await tx.execute("INSERT INTO conversations (name, key, state) VALUES ('report', '[7, 7]', '13')")
+    again = await store.reports.submit(7, 7, keyed, ConversationEnd("report", (7, 7), 7, {"lang": "en"}))
+    assert again == Submitted(first.reference, duplicate=False, again=True)
+    for table, rows in [("reports", 1), ("evidence", 2), ("status_history", 1), ("notifications", 1), ("conversations", 0)]:
+        assert await store.database.scalar(f"SELECT COUNT(*) FROM {table}") == rows, table
+    assert await store.database.scalar("SELECT COUNT(*) FROM user_data WHERE user_id = 7") == 1
+
+
+async def test_a_write_that_fails_in_a_batch_is_retried_alone_and_only_its_caller_hears(store: Store) -> None:
+    """The group commit writes a batch in one call; when that call raises, each item again alone."""
+    calls: list[list[int]] = []
+
+    async def write(tx: Transaction, user_ids: list[int]) -> list[int | Exception]:
+        calls.append(user_ids)
+        await tx.write_all([("INSERT INTO user_data (user_id, data) VALUES (?, '{}')", [(u,) for u in user_ids])])
+        return list(user_ids)
+
+    results = await asyncio.gather(*(store.database.group_commit(write, u) for u in [1, 2, 2, 3]), return_exceptions=True)
+    assert calls == [[1, 2, 2, 3], [1], [2], [2], [3]]
+    assert results[:2] + results[3:] == [1, 2, 3] and isinstance(results[2], Exception)  # the second 2 breaks the key
+    assert [row[0] for row in await store.database.fetch_all("SELECT user_id FROM user_data ORDER BY user_id")] == [1, 2, 3]
 
 
 async def test_the_same_order_again_is_a_duplicate_not_a_second_report(store: Store) -> None:

@@ -191,8 +191,11 @@ def _drop(context: Context) -> None:
 
 
 def _expired(context: Context) -> bool:
+    return _too_old(_draft(context))
+
+
+def _too_old(draft: Draft) -> bool:
     """A draft restored after a restart may be older than the timeout the restart forgot."""
-    draft = _draft(context)
     return bool(draft.updated_at) and time.time() - draft.updated_at > TIMEOUT_SECONDS
 
 
@@ -448,11 +451,15 @@ async def on_submit(update: Update, context: Context) -> int:
     assert query is not None and query.from_user is not None and isinstance(query.message, Message)
     assert isinstance(action, SubmitReport)
     await query.answer()
-    if action.submission_key and await _answer_if_submitted(update, context, action.submission_key):
-        return ConversationHandler.END
-    if _expired(context):
-        return await on_timeout(update, context)
     draft = _draft(context)
+    if action.submission_key != draft.submission_key or _too_old(draft):
+        # An earlier summary's button, or a draft too old: if the button's draft is stored, its
+        # reference. The usual press skips this read: the report's transaction finds a draft
+        # submitted before by its key, and answers with the same reference.
+        if action.submission_key and await _answer_if_submitted(update, context, action.submission_key):
+            return ConversationHandler.END
+        if _too_old(draft):
+            return await on_timeout(update, context)
     lang = as_lang(draft.lang)
     user_id, chat_id = query.from_user.id, query.message.chat.id
     left = {k: v for k, v in (context.user_data or {}).items() if k != DRAFT}

@@ -9,10 +9,11 @@ or a crash in between leaves the shopper on the summary with a draft that submit
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .db import Transaction
+from .db import Write
 
 
 def conversation_key(key: tuple[int | str, ...]) -> str:
@@ -30,12 +31,16 @@ class ConversationEnd:
     user_data: dict[str, Any]  # what is left; empty: the user's row goes
 
 
-async def end_conversation(tx: Transaction, end: ConversationEnd) -> None:
-    await tx.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (end.name, conversation_key(end.key)))
-    if end.user_data:
-        await tx.execute(
+def ending_writes(ends: Sequence[ConversationEnd]) -> list[Write]:
+    """What ends each conversation and leaves its user's data as it says: a few statements for a
+    whole batch of reports. Where one user ends several, the last one's user data stays, as if
+    each had been written in turn."""
+    left = {end.user_id: end.user_data for end in ends}
+    return [
+        ("DELETE FROM conversations WHERE name = ? AND key = ?", [(end.name, conversation_key(end.key)) for end in ends]),
+        (
             "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-            (end.user_id, json.dumps(end.user_data, ensure_ascii=False)),
-        )
-    else:
-        await tx.execute("DELETE FROM user_data WHERE user_id = ?", (end.user_id,))
+            [(user_id, json.dumps(data, ensure_ascii=False)) for user_id, data in left.items() if data],
+        ),
+        ("DELETE FROM user_data WHERE user_id = ?", [(user_id,) for user_id, data in left.items() if not data]),
+    ]

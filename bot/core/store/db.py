@@ -26,7 +26,9 @@ from .dialect import Dialect
 from .url import DatabaseURL
 
 Params = Sequence[object]
-T = TypeVar("T")
+Write = tuple[str, Sequence[Params]]  # a statement and the rows it runs over, one run per row
+ItemT = TypeVar("ItemT")  # an item queued for the group commit
+ResultT = TypeVar("ResultT")  # what writing it returns
 
 MAX_BATCH = 200  # pieces of work committed together at most (group commit)
 
@@ -101,6 +103,16 @@ class Transaction(Reads):
     @abstractmethod
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None: ...
 
+    async def write_all(self, writes: Iterable[Write]) -> None:
+        """Run each statement over its rows, in order; a statement with no rows is skipped.
+
+        For many writes whose results nobody reads: on PostgreSQL they go in one pipeline (one
+        round trip in all, the server working on one while the next is sent).
+        """
+        for sql, rows in writes:
+            if rows:
+                await self.execute_many(sql, rows)
+
     @abstractmethod
     async def lock(self, name: str) -> None:
         """Hold the lock ``name`` until this transaction ends: writers that take it run one at a time.
@@ -118,19 +130,25 @@ class Transaction(Reads):
         """After rows were inserted into ``table`` with their ids given, make new ids follow them."""
 
 
-@dataclass(eq=False)
-class _Queued(Generic[T]):
-    """One piece of work waiting for the group commit, and the caller waiting for its result."""
+BatchWrite = Callable[[Transaction, list[ItemT]], Awaitable[list[ResultT | Exception]]]
+"""Writes many queued items in one go: for each item, in order, its result or the exception its
+caller gets (an item refused that way must have written nothing)."""
 
-    work: Callable[[Transaction], Awaitable[T]]
-    future: asyncio.Future[T]
+
+@dataclass(eq=False)
+class _Queued(Generic[ItemT, ResultT]):
+    """One item waiting for the group commit, how it is written, and the caller waiting for its result."""
+
+    write: BatchWrite[ItemT, ResultT]
+    item: ItemT
+    future: asyncio.Future[ResultT]
 
 
 class Database(Reads):
     """An open database; ``await open_database(url)`` opens the right one for the URL."""
 
     def __init__(self) -> None:
-        self._queue: list[_Queued[Any]] = []
+        self._queue: list[_Queued[Any, Any]] = []
         self._committer: asyncio.Task[None] | None = None
 
     @abstractmethod
@@ -151,48 +169,72 @@ class Database(Reads):
     async def tables(self) -> list[str]:
         """The tables in the database, by name."""
 
-    async def group_commit(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        """Run ``work`` in a transaction shared with whatever else is queued; its result once committed.
+    async def group_commit(self, write: BatchWrite[ItemT, ResultT], item: ItemT) -> ResultT:
+        """Write ``item`` in a transaction shared with whatever else is queued; its result once committed.
 
-        Each piece of work runs in its own savepoint, so one that raises is undone alone and its
-        caller gets the exception, while the others are kept. Every caller is answered only after
-        the commit that holds its work: one durable commit (one fsync) per batch, not per write.
+        The items queued with the same ``write`` go to it together (one call for the batch: its
+        statements run once per batch, not once per item), in a savepoint; if that call raises,
+        each of them is written again alone in its own savepoint, so only the one at fault fails
+        and its caller gets the exception, while the others are kept. Every caller is answered
+        only after the commit that holds its item: one durable commit (one fsync) per batch.
         """
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        queued = _Queued(work, future)
-        self._queue.append(queued)
+        future: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Queued(write, item, future))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_queued())
-        return await queued.future
+        return await future
 
     async def _commit_queued(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            answers: list[Callable[[], None]]
+            answers: list[Callable[[], None]] = []
             try:
                 async with self.transaction() as tx:
-                    answers = [await _in_savepoint(tx, queued) for queued in batch]
+                    for group in _by_write(batch):
+                        answers += await _write_group(tx, group)
             except Exception as exc:  # the commit failed: nothing in the batch is saved
                 answers = [partial(_reject, queued.future, exc) for queued in batch]
             for answer in answers:
                 answer()
 
 
-async def _in_savepoint(tx: Transaction, queued: _Queued[T]) -> Callable[[], None]:
-    """Run one piece of queued work in its own savepoint; returns how to answer its caller."""
+def _by_write(batch: list[_Queued[Any, Any]]) -> list[list[_Queued[Any, Any]]]:
+    """The batch's items grouped by how they are written, each group in the order it was queued."""
+    groups: dict[BatchWrite[Any, Any], list[_Queued[Any, Any]]] = {}
+    for queued in batch:
+        groups.setdefault(queued.write, []).append(queued)
+    return list(groups.values())
+
+
+async def _write_group(tx: Transaction, group: list[_Queued[ItemT, ResultT]]) -> list[Callable[[], None]]:
+    """Write ``group`` in one call and savepoint; if it raises, each item alone. Returns how to answer each caller."""
+    try:
+        outcomes = await _in_savepoint(tx, group[0].write, [queued.item for queued in group])
+    except Exception as exc:
+        if len(group) == 1:
+            return [partial(_reject, group[0].future, exc)]
+        return [answer for queued in group for answer in await _write_group(tx, [queued])]
+    return [_answer(queued.future, outcome) for queued, outcome in zip(group, outcomes, strict=True)]
+
+
+async def _in_savepoint(tx: Transaction, write: BatchWrite[ItemT, ResultT], items: list[ItemT]) -> list[ResultT | Exception]:
+    """``write(tx, items)`` undone alone if it raises (the exception is raised again)."""
     await tx.execute("SAVEPOINT queued")
     try:
-        result = await queued.work(tx)
-    except Exception as exc:
+        outcomes = await write(tx, items)
+    except Exception:
         await tx.execute("ROLLBACK TO queued")
-        answer = partial(_reject, queued.future, exc)
-    else:
-        answer = partial(_resolve, queued.future, result)
+        await tx.execute("RELEASE queued")
+        raise
     await tx.execute("RELEASE queued")
-    return answer
+    return outcomes
 
 
-def _resolve(future: asyncio.Future[T], result: T) -> None:
+def _answer(future: asyncio.Future[ResultT], outcome: ResultT | Exception) -> Callable[[], None]:
+    return partial(_reject, future, outcome) if isinstance(outcome, Exception) else partial(_resolve, future, outcome)
+
+
+def _resolve(future: asyncio.Future[ResultT], result: ResultT) -> None:
     if not future.done():  # the caller may have stopped waiting
         future.set_result(result)
 

@@ -18,9 +18,10 @@ from typing import Any
 
 import psycopg
 from psycopg.adapt import AdaptersMap, Dumper
+from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
-from .db import Database, DatabaseUnavailable, NamedRow, Params, Row, Transaction, Written
+from .db import Database, DatabaseUnavailable, NamedRow, Params, Row, Transaction, Write, Written
 from .dialect import POSTGRESQL
 from .url import DatabaseURL
 
@@ -64,8 +65,13 @@ class PostgresTransaction(Transaction):
         return Written(cursor.rowcount)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self._connection.cursor() as cursor:
+        # No rows come back: plain tuples spare building a named-row maker for every row's result.
+        async with self._connection.cursor(row_factory=tuple_row) as cursor:
             await cursor.executemany(POSTGRESQL.sql(sql), rows)
+
+    async def write_all(self, writes: Iterable[Write]) -> None:
+        async with self._connection.pipeline():  # an error is raised by the end of the block at the latest
+            await super().write_all(writes)
 
     async def lock(self, name: str) -> None:
         """A transaction-level advisory lock on a 64-bit hash of ``name``, freed at COMMIT or ROLLBACK."""

@@ -1,8 +1,10 @@
 """Suspected-counterfeit reports with their evidence records and status history.
 
-A report is written through the group commit (one fsync for many shoppers pressing Submit at
-once), under the ``reports`` lock: its duplicate check, the hourly limit and its number then see
-every report committed before it, on PostgreSQL too, whichever process wrote them. A status change writes the history entry, the outbox row that tells the shopper and the
+Reports are written through the group commit, a batch at a time (one fsync and a statement per
+table for many shoppers pressing Submit at once), under the ``reports`` lock: their duplicate
+check, the hourly limit and their numbers then see every report committed before them, on
+PostgreSQL too, whichever process wrote them, and each one the batch's reports before it. A
+status change writes the history entry, the outbox row that tells the shopper and the
 audit entry in one transaction. The hourly report limit and a team's brand scope are decided
 here, and only here.
 """
@@ -12,13 +14,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from operator import attrgetter
 
 from ..reports import LIMITS, REPORTS_PER_HOUR, Draft, Photo, Status, check_transition, reference
-from .conversations import ConversationEnd, end_conversation
-from .db import Database, Reader, Reads, Row, Transaction
+from .conversations import ConversationEnd, ending_writes
+from .db import Database, Reader, Reads, Row, Transaction, Write
 from .records import CaseFile, QueueRow, ReportRecord, SellerMention, StatusChange, Submitted
 from .roles import write_audit
 
@@ -156,7 +160,7 @@ class ReportRepository:
         duplicate: the first report is flagged (its duplicate count grows) and its reference is
         returned; nothing is stored twice.
         """
-        return await self._db.group_commit(lambda tx: _insert(tx, user_id, chat_id, draft, ending))
+        return await self._db.group_commit(_write_reports, _Submission(user_id, chat_id, draft, ending))
 
     async def submitted_under(self, submission_key: str) -> str | None:
         """The reference of the report a draft was submitted as, if it was."""
@@ -311,54 +315,169 @@ async def _check_hourly_limit(reads: Reads, user_id: int, now: float) -> None:
         raise TooManyReports()
 
 
-async def _insert(tx: Transaction, user_id: int, chat_id: int, draft: Draft, ending: ConversationEnd | None) -> Submitted:
-    """One report with its evidence, first history entry and announcement (or the duplicate flagged)."""
-    if ending is not None:
-        await end_conversation(tx, ending)
+@dataclass(frozen=True, slots=True)
+class _Submission:
+    """A shopper's report waiting for the group commit."""
+
+    user_id: int
+    chat_id: int
+    draft: Draft
+    ending: ConversationEnd | None
+
+
+_draft_values = attrgetter(*_DRAFT_COLUMNS)
+_INSERT_REPORT = (
+    f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_DRAFT_COLUMNS)}, status, created_at, updated_at, "
+    f"status_changed_at, submission_key) VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?, ?, ?)"
+)
+_INSERT_EVIDENCE = "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)"
+# The new reports' first history entries, from the reports themselves: a statement per batch, not a row per report.
+_INSERT_HISTORY = (
+    "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) "
+    "SELECT id, NULL, 'submitted', user_id, created_at FROM reports WHERE id BETWEEN ? AND ? ORDER BY id"
+)
+# A new report has one history entry, its first: the announcement points at it (a row per run of report ids).
+_ANNOUNCE = (
+    "INSERT INTO notifications (report_id, history_id, created_at) "
+    "SELECT report_id, id, changed_at FROM status_history WHERE report_id BETWEEN ? AND ? ORDER BY id"
+)
+_FLAG_DUPLICATE = "UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?"
+
+
+@dataclass
+class _Batch:
+    """What a batch of submissions writes, decided one submission at a time in the order they were
+    queued, from what the database held before the batch and what the batch added since."""
+
+    now: float
+    first_id: int  # the batch's new reports are numbered from here, one after the other
+    by_key: dict[str, str]  # submission key -> reference
+    by_order: dict[tuple[int, str], tuple[int, str]]  # (user, order number) -> (id, reference)
+    recent: Counter[int]  # reports in the last hour, by user
+    reports: list[tuple[object, ...]] = field(default_factory=list)
+    evidence: list[tuple[object, ...]] = field(default_factory=list)
+    announced: list[int] = field(default_factory=list)  # ids of new reports the outbox announces
+    duplicates: list[tuple[float, int]] = field(default_factory=list)
+    endings: list[ConversationEnd] = field(default_factory=list)
+
+    def add(self, submission: _Submission) -> Submitted | TooManyReports:
+        """The submission's outcome; a refused one writes nothing (its conversation goes on either)."""
+        draft, user_id = submission.draft, submission.user_id
+        known = self.by_order.get((user_id, draft.order_number)) if draft.order_number else None
+        if draft.submission_key in self.by_key:
+            outcome = Submitted(self.by_key[draft.submission_key], duplicate=False, again=True)
+        elif known is not None:
+            self.duplicates.append((self.now, known[0]))
+            outcome = Submitted(known[1], duplicate=True)
+        elif self.recent[user_id] >= REPORTS_PER_HOUR:
+            return TooManyReports()
+        else:
+            outcome = Submitted(self._new(submission), duplicate=False)
+        if submission.ending is not None:
+            self.endings.append(submission.ending)
+        return outcome
+
+    def _new(self, submission: _Submission) -> str:
+        """Number a new report and queue its rows; returns its reference."""
+        draft, user_id, now = submission.draft, submission.user_id, self.now
+        report_id = self.first_id + len(self.reports)
+        ref = reference(report_id, time.gmtime(now).tm_year)
+        self.reports.append(
+            (report_id, ref, user_id, submission.chat_id, *_draft_values(draft), now, now, now, draft.submission_key)
+        )
+        self.evidence += [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos]
+        if submission.ending is not None:  # a conversation promised the shopper a reference: the outbox delivers it
+            self.announced.append(report_id)
+        self.recent[user_id] += 1
+        if draft.order_number:
+            self.by_order[(user_id, draft.order_number)] = (report_id, ref)
+        if draft.submission_key:
+            self.by_key[draft.submission_key] = ref
+        return ref
+
+    def writes(self) -> list[Write]:
+        """The batch's rows, a statement per table (not per report), in the order they can be written."""
+        new = [(self.first_id, self.first_id + len(self.reports) - 1)] if self.reports else []
+        return [
+            *ending_writes(self.endings),
+            (_INSERT_REPORT, self.reports),
+            (_INSERT_HISTORY, new),
+            (_INSERT_EVIDENCE, self.evidence),
+            (_ANNOUNCE, _runs(self.announced)),
+            (_FLAG_DUPLICATE, self.duplicates),
+        ]
+
+
+def _runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Increasing ids as (first, last) runs of consecutive ones: usually one for a whole batch."""
+    runs: list[tuple[int, int]] = []
+    for report_id in ids:
+        if runs and runs[-1][1] == report_id - 1:
+            runs[-1] = (runs[-1][0], report_id)
+        else:
+            runs.append((report_id, report_id))
+    return runs
+
+
+async def _write_reports(tx: Transaction, submissions: list[_Submission]) -> list[Submitted | Exception]:
+    """A batch of reports, each with its evidence, first history entry and announcement (or the
+    duplicate flagged, or the same draft's reference again), and the conversations they end.
+
+    The ``reports`` lock is taken once for the batch; its checks read the database once for the
+    whole batch (what every report committed before it says), then count the batch's own reports
+    as they are numbered, so two in one batch are checked against each other as if written in turn.
+    """
     await tx.lock("reports")
     now = time.time()
-    if draft.submission_key:
-        again = await tx.fetch_one("SELECT reference FROM reports WHERE submission_key = ?", (draft.submission_key,))
-        if again is not None:
-            return Submitted(again["reference"], duplicate=False, again=True)
-    if draft.order_number:
-        existing = await tx.fetch_one(
-            "SELECT id, reference FROM reports WHERE user_id = ? AND order_number = ?", (user_id, draft.order_number)
-        )
-        if existing is not None:
-            await tx.execute("UPDATE reports SET duplicates = duplicates + 1, updated_at = ? WHERE id = ?", (now, existing["id"]))
-            return Submitted(existing["reference"], duplicate=True)
-    await _check_hourly_limit(tx, user_id, now)
-    report_id = await tx.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reports")
-    ref = reference(report_id, time.gmtime(now).tm_year)
-    await tx.execute(
-        f"INSERT INTO reports (id, reference, user_id, chat_id, {', '.join(_DRAFT_COLUMNS)}, status, created_at, updated_at, "
-        f"status_changed_at, submission_key) VALUES (?, ?, ?, ?, {', '.join('?' for _ in _DRAFT_COLUMNS)}, 'submitted', ?, ?, ?, ?)",
-        (
-            report_id,
-            ref,
-            user_id,
-            chat_id,
-            *(getattr(draft, column) for column in _DRAFT_COLUMNS),
-            now,
-            now,
-            now,
-            draft.submission_key,
-        ),
+    batch = _Batch(
+        now,
+        await tx.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reports"),
+        await _references_by_key(tx, submissions),
+        await _reports_by_order(tx, submissions),
+        await _recent_counts(tx, submissions, now),
     )
-    await tx.execute_many(
-        "INSERT INTO evidence (report_id, sha256, file_id, file_unique_id, size, mime) VALUES (?, ?, ?, ?, ?, ?)",
-        [(report_id, p.sha256, p.file_id, p.file_unique_id, p.size, p.mime) for p in draft.photos],
+    outcomes: list[Submitted | Exception] = [batch.add(submission) for submission in submissions]
+    await tx.write_all(batch.writes())
+    return outcomes
+
+
+async def _references_by_key(reads: Reads, submissions: list[_Submission]) -> dict[str, str]:
+    keys = {s.draft.submission_key for s in submissions if s.draft.submission_key}
+    if not keys:
+        return {}
+    marks, values = _in_list(keys)
+    rows = await reads.fetch_all(f"SELECT submission_key, reference FROM reports WHERE submission_key IN {marks}", values)
+    return {row[0]: row[1] for row in rows}
+
+
+async def _reports_by_order(reads: Reads, submissions: list[_Submission]) -> dict[tuple[int, str], tuple[int, str]]:
+    orders = {s.draft.order_number for s in submissions if s.draft.order_number}
+    if not orders:
+        return {}
+    user_marks, users = _in_list({s.user_id for s in submissions})
+    order_marks, order_numbers = _in_list(orders)
+    rows = await reads.fetch_all(
+        f"SELECT id, reference, user_id, order_number FROM reports WHERE user_id IN {user_marks} AND order_number IN {order_marks}",
+        [*users, *order_numbers],
     )
-    history_id = await tx.insert(
-        "INSERT INTO status_history (report_id, from_status, to_status, changed_by, changed_at) VALUES (?, NULL, 'submitted', ?, ?)",
-        (report_id, user_id, now),
+    return {(row[2], row[3]): (row[0], row[1]) for row in rows}
+
+
+async def _recent_counts(reads: Reads, submissions: list[_Submission], now: float) -> Counter[int]:
+    marks, users = _in_list({s.user_id for s in submissions})
+    rows = await reads.fetch_all(
+        f"SELECT user_id, COUNT(*) FROM reports WHERE user_id IN {marks} AND created_at > ? GROUP BY user_id",
+        [*users, now - HOUR],
     )
-    if ending is not None:  # a conversation promised the shopper a reference: the outbox delivers it
-        await tx.execute(
-            "INSERT INTO notifications (report_id, history_id, created_at) VALUES (?, ?, ?)", (report_id, history_id, now)
-        )
-    return Submitted(ref, duplicate=False)
+    return Counter({row[0]: int(row[1]) for row in rows})
+
+
+def _in_list(values: Iterable[object]) -> tuple[str, list[object]]:
+    """``(?, ?, …)`` and its values, the list padded to a power of two with its last value: a batch's
+    queries then come in a few shapes, each parsed and prepared once, whatever the batch's size."""
+    listed = list(values)
+    size = 1 << (len(listed) - 1).bit_length()
+    return f"({', '.join('?' * size)})", listed + listed[-1:] * (size - len(listed))
 
 
 def _report(row: Row) -> ReportRecord:

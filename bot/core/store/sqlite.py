@@ -2,8 +2,8 @@
 
 A WAL journal (readers never block the writer), ``synchronous=FULL``, foreign keys, a busy
 timeout, and every write in its own ``BEGIN IMMEDIATE`` transaction behind one lock. Each call
-is one trip to aiosqlite's thread (statement and rows together): a report's insert runs several
-statements, and the trips, not SQLite, set its latency.
+is one trip to aiosqlite's thread (statement and rows together, ``executemany`` too): the trips,
+not SQLite, set a write's cost, so a batch of reports makes a dozen of them, however many it holds.
 """
 
 from __future__ import annotations
