@@ -37,6 +37,12 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._database_url = DatabaseURL.of(database)
         self._store: Store | None = None
         self._opening = asyncio.Lock()
+        # What each user's row holds (JSON), as last read or written here. python-telegram-bot
+        # hands over every user who sent an update each second; a shopper's data (their language)
+        # rarely changes, and writing it again would be a transaction per shopper per second for
+        # nothing. The only other writer, a report's submission (``end_conversation``), writes
+        # what the user's data becomes in memory, so an equal copy here is never stale.
+        self._kept: dict[int, str] = {}
 
     async def store(self) -> Store:
         async with self._opening:
@@ -53,18 +59,26 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         rows = await (await self._database()).fetch_all("SELECT user_id, data FROM user_data")
-        return {r["user_id"]: json.loads(r["data"]) for r in rows}
+        self._kept = {r["user_id"]: r["data"] for r in rows}
+        return {user_id: json.loads(data) for user_id, data in self._kept.items()}
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        """Write the user's data, unless their row already holds exactly this."""
         if not data:
             await self.drop_user_data(user_id)
             return
+        text = json.dumps(data, ensure_ascii=False)
+        if self._kept.get(user_id) == text:
+            return
         async with (await self._database()).transaction() as tx:
-            await _write_user_data(tx, user_id, data)
+            await _write_user_data(tx, user_id, text)
+        self._kept[user_id] = text
 
     async def drop_user_data(self, user_id: int) -> None:
+        """Always deleted: a report's submission may have written the row behind our back."""
         async with (await self._database()).transaction() as tx:
             await tx.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
+        self._kept.pop(user_id, None)
 
     async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
         rows = await (await self._database()).fetch_all("SELECT key, state FROM conversations WHERE name = ?", (name,))
@@ -84,9 +98,11 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         killed in that second would come back (or a standby take over) a step behind, putting the
         user's next answer on the previous question.
         """
+        text = json.dumps(data, ensure_ascii=False)
         async with (await self._database()).transaction() as tx:
-            await _write_user_data(tx, user_id, data)
+            await _write_user_data(tx, user_id, text)
             await _write_conversation(tx, name, key, state)
+        self._kept[user_id] = text
 
     async def _database(self) -> Database:
         return (await self.store()).database
@@ -127,10 +143,10 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         """Every update is written when it is made."""
 
 
-async def _write_user_data(tx: Transaction, user_id: int, data: dict[Any, Any]) -> None:
+async def _write_user_data(tx: Transaction, user_id: int, text: str) -> None:
     await tx.execute(
         "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-        (user_id, json.dumps(data, ensure_ascii=False)),
+        (user_id, text),
     )
 
 

@@ -7,12 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_bot_benchmark_prints_a_row_for_each_bot() -> None:
+@pytest.mark.parametrize("mix", [[], ["--popular"]])
+def test_the_bot_benchmark_prints_a_row_for_each_bot(mix: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_bot.py"), "--shoppers", "2", "--questions", "2"],
+        [sys.executable, str(ROOT / "benchmarks" / "bench_bot.py"), "--shoppers", "2", "--questions", "2", *mix],
         capture_output=True,
         text=True,
         timeout=180,

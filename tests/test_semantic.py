@@ -282,3 +282,26 @@ def test_a_brand_may_not_take_another_loaded_brands_name_or_alias() -> None:
     assert {(name, owner.id) for name, owner in clashes} == {("茅台", "moutai"), ("KWEICHOW-MOUTAI", "moutai")}
     assert all(owner.id != "lancome" for _, owner in clashes)
     assert name_clashes(moutai, bundled) == []  # a brand never clashes with itself
+
+
+def test_a_question_asked_again_is_not_embedded_again_and_gets_the_same_answer() -> None:
+    encoder = CountingEncoder()
+    catalog = Catalog(load_guides(ROOT / "brand_guides").brands)
+    catalog.matcher.semantic = SemanticIndex(catalog.brands, encoder)
+    question = "茅台的瓶盖和别的酒有什么不一样"
+    first = catalog.ask(question)
+    embedded = encoder.embedded
+    assert embedded > 0
+    assert catalog.ask(question) == first
+    assert encoder.embedded == embedded
+    catalog.ask(question + "？")
+    assert encoder.embedded == embedded + 1  # another wording is embedded
+
+
+def test_remembered_question_vectors_are_bounded_and_read_only() -> None:
+    encoder = CountingEncoder()
+    for n in range(semantic.QUESTION_VECTORS + 10):
+        vector = semantic.question_vector(encoder, f"问题 {n}")
+    assert semantic.question_vector.cache_info().currsize <= semantic.QUESTION_VECTORS
+    assert not vector.flags.writeable
+    assert encoder.embedded == semantic.QUESTION_VECTORS + 10

@@ -350,6 +350,43 @@ async def test_conversations_and_user_data_survive_reopening_and_empty_data_is_d
         await again.close()
 
 
+async def test_user_data_is_written_only_when_it_changed(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every user with an update is handed over each second; their unchanged data costs no transaction."""
+    from bot.persistence import SqlitePersistence
+
+    first = SqlitePersistence(database_url)
+    await first.update_user_data(7, {"lang": "zh"})
+    await first.close()
+    again = SqlitePersistence(database_url)
+    transactions = 0
+    engine = type((await again.store()).database)
+    opened = engine.transaction
+
+    def counted(self: object) -> object:
+        nonlocal transactions
+        transactions += 1
+        return opened(self)
+
+    try:
+        assert await again.get_user_data() == {7: {"lang": "zh"}}
+        monkeypatch.setattr(engine, "transaction", counted)
+        await again.update_user_data(7, {"lang": "zh"})  # as read at start
+        assert transactions == 0
+        await again.update_user_data(7, {"lang": "en", "report": {"brand": "茅台"}})
+        await again.update_user_data(7, {"lang": "en", "report": {"brand": "茅台"}})
+        assert transactions == 1
+        await again.update_user_data(7, {})
+        await again.update_user_data(7, {"lang": "en", "report": {"brand": "茅台"}})  # written again after the drop
+        assert transactions == 3
+    finally:
+        await again.close()
+    last = SqlitePersistence(database_url)
+    try:
+        assert await last.get_user_data() == {7: {"lang": "en", "report": {"brand": "茅台"}}}
+    finally:
+        await last.close()
+
+
 async def test_the_queue_sorted_by_last_change_puts_the_report_moved_last_first(store: Store) -> None:
     older = await store.reports.submit(7, 7, _draft(order="A"))
     newer = await store.reports.submit(8, 8, _draft(order="B"))

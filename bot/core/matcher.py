@@ -45,7 +45,7 @@ from .lexicon import Lexicon, lexicon
 from .names import AliasIndex, OtherBrands
 from .perf import paused_gc
 from .pinyin import pinyin_key
-from .semantic import SemanticIndex, Vectors
+from .semantic import Question, SemanticIndex
 from .text import LATIN_TOKEN, latin_word, normalize, runs
 
 # How much a term counts by where the tip has it.
@@ -148,7 +148,7 @@ class _Meaning:
     def __init__(self, semantic: SemanticIndex | None, normalized: str):
         self._semantic = semantic
         self._text = normalized
-        self._vector: Vectors | None = None
+        self._question: Question | None = None
 
     @property
     def available(self) -> bool:
@@ -163,10 +163,10 @@ class _Meaning:
         """The question is about something other than these tips (False without the model)."""
         return self._semantic is not None and self._semantic.elsewhere(self._embedded(self._semantic), tips)
 
-    def _embedded(self, semantic: SemanticIndex) -> Vectors:
-        if self._vector is None:
-            self._vector = semantic.embed(self._text)
-        return self._vector
+    def _embedded(self, semantic: SemanticIndex) -> Question:
+        if self._question is None:
+            self._question = semantic.embed(self._text)
+        return self._question
 
 
 def _evidence(ranked: list[_Ranked], named: bool, strength: float, semantic: bool) -> Evidence:

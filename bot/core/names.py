@@ -40,7 +40,7 @@ class AliasIndex:
                 nickname = not (_name_parts(norm) & name_parts) and alias not in claimed.get(b, ())
                 for variant in lex.name_variants(norm):
                     self._add(variant, b, nickname)
-        self._max_han = max((len(a) for a in self.han), default=0)
+        self._han_lengths = _lengths_by_first_syllable(self.han)
         self._latin_keys = sorted(self.latin)
         self._stop = lex.stop_en
 
@@ -77,7 +77,7 @@ class AliasIndex:
         for run in HAN_RUN.finditer(norm):
             text = run.group()
             for i in range(len(text)):
-                for length in range(min(self._max_han, len(text) - i), 1, -1):
+                for length in self._lengths_at(pinyin_key(text[i]), len(text) - i):
                     if text[i : i + length] in self.han:
                         yield text[i : i + length], self.han[text[i : i + length]]
         tokens = [latin_key(t.group()) for t in LATIN_TOKEN.finditer(norm)]
@@ -111,7 +111,7 @@ class AliasIndex:
     def _find_han(self, text: str, offset: int, found: dict[int, float], spans: list[tuple[int, int]]) -> None:
         syllables = [pinyin_key(c) for c in text]
         for i in range(len(text)):
-            for length in range(min(self._max_han, len(text) - i), 1, -1):
+            for length in self._lengths_at(syllables[i], len(text) - i):
                 piece = text[i : i + length]
                 if piece in self.han:
                     _note(found, self.han[piece], EXACT)
@@ -121,6 +121,11 @@ class AliasIndex:
                 if brands and self._half_same(piece, brands):
                     _note(found, brands, FUZZY)
                     spans.append((offset + i, offset + i + length))
+
+    def _lengths_at(self, syllable: str, room: int) -> Iterable[int]:
+        """Lengths, longest first, of the names (or their homophones) that may start with a
+        character read ``syllable`` and fit in ``room``: only these are worth looking up."""
+        return (length for length in self._han_lengths.get(syllable, ()) if length <= room)
 
     def _half_same(self, piece: str, brands: set[int]) -> bool:
         """A homophone counts as the brand only if at least half its characters are the real ones."""
@@ -227,6 +232,15 @@ def _note(found: dict[int, float], brands: Iterable[int], strength: float) -> No
     for b in brands:
         if strength > found.get(b, 0.0):
             found[b] = strength
+
+
+def _lengths_by_first_syllable(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """Pinyin of a first character → the lengths of the names starting with that reading, longest
+    first. A name, and any homophone of it, starts with a character of the same reading."""
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for name in names:
+        lengths[pinyin_key(name[0])].add(len(name))
+    return {syllable: tuple(sorted(found, reverse=True)) for syllable, found in lengths.items()}
 
 
 class OtherBrands:

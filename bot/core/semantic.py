@@ -24,8 +24,8 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
@@ -48,14 +48,20 @@ _INTENT_MIN = 0.45
 _INTENT_BANK = 384
 # Environment switch for operators (and the fallback test): "off" answers from words only.
 SWITCH = "AUTHBOT_SEMANTIC"
+# Question vectors kept in memory (2 KB each): popular questions are asked again word for word.
+QUESTION_VECTORS = 2048
 
 
 class Encoder(Protocol):
-    """Turns texts into unit vectors; ``name`` changes whenever the vectors would."""
+    """Turns texts into unit vectors; ``name`` changes whenever the vectors would.
+
+    Hashable (by identity, as any object): question vectors are remembered per encoder."""
 
     name: str
 
     def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+    def __hash__(self) -> int: ...
 
 
 class UseEncoder:
@@ -219,28 +225,62 @@ class SemanticIndex:
         """Memory held by the index's vectors."""
         return self._phrases.nbytes + self._means.nbytes + sum(b.nbytes for b in self._banks)
 
-    def embed(self, question: str) -> Vectors:
-        return np.asarray(self.encoder.encode([normalize(question)])[0], dtype=np.float32)
+    def embed(self, question: str) -> Question:
+        """The question's vector (the same text always gets the very same vector, from memory
+        when it was asked lately), ready to be compared with tips."""
+        return Question(question_vector(self.encoder, normalize(question)))
 
-    def elsewhere(self, question: Vectors, tips: Sequence[int]) -> bool:
+    def elsewhere(self, question: Question, tips: Sequence[int]) -> bool:
         """The question is about something else: closer to the bot's off-topic phrasings than
         to any phrasing of these tips (or the intents they serve)."""
         if len(self._elsewhere) == 0 or not tips:
             return False
-        off = float(np.max(self._elsewhere @ question))
+        off = float((self._elsewhere @ question.vector).max())
         near = max(self._nearest(question, t) for t in tips)
         return off > near
 
-    def _nearest(self, question: Vectors, tip: int) -> float:
-        nearest = float(np.max(self._phrases[self._starts[tip] : self._starts[tip + 1]] @ question))
-        intent = self._serves.get(tip)
-        if intent is not None and len(self._banks[intent]):
-            nearest = max(nearest, float(np.max(self._banks[intent] @ question)))
+    def _nearest(self, question: Question, tip: int) -> float:
+        """The tip's nearest phrasing (or of the intent it serves); computed once per question,
+        since the off-topic check and the re-ranking look at the same tips."""
+        nearest = question.nearest.get(tip)
+        if nearest is None:
+            nearest = float((self._phrases[self._starts[tip] : self._starts[tip + 1]] @ question.vector).max())
+            intent = self._serves.get(tip)
+            if intent is not None and len(self._banks[intent]):
+                nearest = max(nearest, self._bank_nearest(question, intent))
+            question.nearest[tip] = nearest
         return nearest
 
-    def similarities(self, question: Vectors, tips: Sequence[int]) -> list[float]:
+    def _bank_nearest(self, question: Question, intent: int) -> float:
+        """The nearest phrasing of an intent's bank, once per question (tips share intents)."""
+        nearest = question.banks.get(intent)
+        if nearest is None:
+            nearest = question.banks[intent] = float((self._banks[intent] @ question.vector).max())
+        return nearest
+
+    def similarities(self, question: Question, tips: Sequence[int]) -> list[float]:
         """How close the question is to each tip: its nearest phrasing, its mean, its intent."""
-        return [round(0.5 * self._nearest(question, t) + 0.5 * float(self._means[t] @ question), 6) for t in tips]
+        vector = question.vector
+        return [round(0.5 * self._nearest(question, t) + 0.5 * float(self._means[t] @ vector), 6) for t in tips]
+
+
+@dataclass(slots=True)
+class Question:
+    """One question's vector and how near it was found to tips and intent banks so far."""
+
+    vector: Vectors
+    nearest: dict[int, float] = field(default_factory=dict)  # tip -> nearest phrasing
+    banks: dict[int, float] = field(default_factory=dict)  # intent -> nearest bank phrasing
+
+
+@lru_cache(maxsize=QUESTION_VECTORS)
+def question_vector(encoder: Encoder, text: str) -> Vectors:
+    """The vector of a question's exact text, kept for the next time the same text is asked
+    (encoding is most of a question's CPU; guides do not change it, so it outlives reloads).
+    Read-only: every caller shares it."""
+    vector = np.asarray(encoder.encode([text])[0], dtype=np.float32)
+    vector.setflags(write=False)
+    return vector
 
 
 def _unit_rows(vectors: Vectors) -> Vectors:
