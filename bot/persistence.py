@@ -40,8 +40,8 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         # What each user's row holds (JSON), as last read or written here. python-telegram-bot
         # hands over every user who sent an update each second; a shopper's data (their language)
         # rarely changes, and writing it again would be a transaction per shopper per second for
-        # nothing. The only other writer, a report's submission (``end_conversation``), writes
-        # what the user's data becomes in memory, so an equal copy here is never stale.
+        # nothing. The only other writer, a report's submission (``end_conversation``), tells
+        # :meth:`forget` once it has committed.
         self._kept: dict[int, str] = {}
 
     async def store(self) -> Store:
@@ -103,6 +103,11 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             await _write_user_data(tx, user_id, text)
             await _write_conversation(tx, name, key, state)
         self._kept[user_id] = text
+
+    def forget(self, user_id: int) -> None:
+        """The user's row was written elsewhere (a report's transaction ends its draft): the next
+        save writes whatever memory holds, rather than trusting a copy that may be stale."""
+        self._kept.pop(user_id, None)
 
     async def _database(self) -> Database:
         return (await self.store()).database

@@ -478,6 +478,8 @@ async def on_submit(update: Update, context: Context) -> int:
         log.exception("saving a report failed")
         await _reply(update, Reply(say("save_failed", lang)))
         return CONFIRM  # the draft stays: the shopper can press Submit again
+    if isinstance(persistence := context.application.persistence, SqlitePersistence):
+        persistence.forget(user_id)  # the transaction wrote the user's row
     await _after_commit(context)
     await query.edit_message_reply_markup(None)
     if result.duplicate or result.again:
