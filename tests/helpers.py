@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
+
 from bot.config import Settings
 from bot.core.store.db import open_reader
 from bot.loopback import SentMessage, SimUser
@@ -17,3 +21,12 @@ async def say(user: SimUser, text: str) -> SentMessage:
     """Send ``text`` and return the bot's next reply."""
     await user.send(text)
     return await user.next_reply()
+
+
+async def until(condition: Callable[[], object], within: float) -> float:
+    """Wait until ``condition()`` holds; returns when (``time.monotonic()``), or fails after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+    return time.monotonic()

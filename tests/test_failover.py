@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from databases import PostgresServer, fresh_postgres_database
-from helpers import rows
+from helpers import rows, until
 from report_steps import answer, choose, fill_after_brand
 
 from bot.app import NOTIFY_INTERVAL
@@ -103,13 +103,6 @@ def on_each_engine(settings: Settings, database_url: str) -> Settings:
 def sent_to(server: LoopbackBotAPI, user: SimUser, text: str) -> list[str]:
     """Every message the bot has sent ``user`` so far that contains ``text``."""
     return [m.plain_text or "" for m in server.chat(user.id).bot_messages.values() if text in (m.plain_text or "")]
-
-
-async def until(condition: Callable[[], object], within: float) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def to_the_summary(user: SimUser, first_reply_within: float = 5.0) -> SentMessage:

@@ -11,7 +11,7 @@ import time
 
 import psycopg
 from databases import PostgresServer, fresh_postgres_database
-from helpers import say
+from helpers import say, until
 from report_steps import answer, choose
 from telegram.ext import AIORateLimiter
 
@@ -21,15 +21,6 @@ from bot.config import Settings
 from bot.core.library import GuideLibrary
 from bot.core.store import leader
 from bot.loopback import LoopbackBotAPI, running
-
-
-async def until(condition, within: float) -> float:  # type: ignore[no-untyped-def]
-    """Wait until ``condition()`` holds; returns when (time.monotonic()), or fails after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-    return time.monotonic()
 
 
 async def test_the_standby_takes_over_when_the_leader_loses_its_connection_and_never_two_poll(
